@@ -1,0 +1,56 @@
+/**
+ * `nestbox` command-line entry: parses the subcommand and turns known errors into one clear
+ * line instead of a stack trace.
+ */
+import { ConfigError } from '../config.js';
+import { SandboxError } from '../sandbox/index.js';
+import { doctor } from './doctor.js';
+import { buildImageCommand } from './image.js';
+import { shell } from './shell.js';
+import { start } from './start.js';
+
+const USAGE = `Usage: nestbox <command>
+
+Commands:
+  start [--dev]        Install what is missing, build the image on first run, and serve the lab.
+  image build          Build (or rebuild) the sandbox image, showing progress.
+  doctor               Check this machine: cgroups, crun, user namespaces, image, relay.
+  shell [-- CMD...]    A sandboxed shell in this terminal; with CMD, run it and exit with its status.
+
+Configuration comes from environment variables; see README.md.`;
+
+async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return start({ dev: rest.includes('--dev') });
+    case 'image':
+      if (rest[0] === 'build') return buildImageCommand();
+      break;
+    case 'doctor':
+      return doctor();
+    case 'shell': {
+      const separator = rest.indexOf('--');
+      return shell(separator === -1 ? [] : rest.slice(separator + 1));
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
+  }
+  console.error(`nestbox: unknown command "${argv.join(' ')}"\n\n${USAGE}`);
+  return 2;
+}
+
+try {
+  process.exitCode = await run(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof SandboxError) {
+    console.error(`nestbox: ${error.message}`);
+    process.exitCode = 1;
+  } else {
+    throw error;
+  }
+}

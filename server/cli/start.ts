@@ -1,0 +1,3 @@
+export async function start(_options: { dev: boolean }): Promise<number> {
+  return 1;
+}

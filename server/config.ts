@@ -1,0 +1,124 @@
+/**
+ * All configuration, read once from the environment. Every setting has a documented unit and
+ * default; a bad value stops start-up with a message that names the variable.
+ */
+import { resolve } from 'node:path';
+import type { SandboxLimits } from './sandbox/index.js';
+
+export interface Config {
+  /** HOST: address to listen on. Default 127.0.0.1 (this machine only). */
+  host: string;
+  /** PORT: TCP port. Default 3000. */
+  port: number;
+  /** NESTBOX_DATA_DIR: cached image and other state that survives restarts. Default /var/lib/nestbox. */
+  dataDir: string;
+  /** NESTBOX_RUN_DIR: bundles, sockets and runtime state, gone after reboot. Default /run/nestbox. */
+  runDir: string;
+  /** NESTBOX_SCENARIOS_DIR: the scenario folders. Default ./scenarios. */
+  scenariosDir: string;
+  /** NESTBOX_CRUN: the OCI runtime binary. Default crun (from PATH). */
+  crunPath: string;
+  /** NESTBOX_HOSTNAME: the hostname learners see inside their sandbox. Default nestbox. */
+  hostname: string;
+  /** NESTBOX_DEBIAN_MIRROR: mirror for building the image. Default: debootstrap's own. */
+  debianMirror: string | undefined;
+  /** NESTBOX_MAX_SESSIONS: sandboxes alive at once, over all learners. Default 32. */
+  maxSessions: number;
+  /** NESTBOX_ID_BASE: first host uid/gid handed to sandboxes (65536 per sandbox). Default 1000000000. */
+  idBase: number;
+  /** NESTBOX_MASK_PROC: 1 to mask Docker's sensitive /proc paths (breaks `unshare -U --mount-proc`). Default 0. */
+  maskProc: boolean;
+  /** NESTBOX_ALLOWED_ORIGINS: comma-separated origins allowed to open terminals.
+   *  Default: the server's own origin(s) for its host and port. */
+  allowedOrigins: string[];
+  limits: SandboxLimits;
+}
+
+const MIB = 1024 * 1024;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name}=${raw} is invalid: expected a whole number from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new ConfigError(`${name}=${raw} is invalid: expected a number from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ConfigError(`${name}=${raw} is invalid: expected 1 or 0.`);
+}
+
+function text(env: Env, name: string, fallback: string, pattern?: RegExp): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (pattern && !pattern.test(raw)) {
+    throw new ConfigError(`${name}=${raw} is invalid: expected to match ${String(pattern)}.`);
+  }
+  return raw;
+}
+
+function origins(env: Env, host: string, port: number): string[] {
+  const raw = env.NESTBOX_ALLOWED_ORIGINS;
+  if (raw !== undefined && raw !== '') {
+    const list = raw.split(',').map((origin) => origin.trim());
+    for (const origin of list) {
+      if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+        throw new ConfigError(
+          `NESTBOX_ALLOWED_ORIGINS has "${origin}": each entry must look like https://lab.example.org (no path).`,
+        );
+      }
+    }
+    return list;
+  }
+  const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
+  const hosts = loopback ? ['127.0.0.1', 'localhost'] : [host];
+  return hosts.map((name) => `http://${name}:${port}`);
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const host = text(env, 'HOST', '127.0.0.1');
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  return {
+    host,
+    port,
+    dataDir: resolve(text(env, 'NESTBOX_DATA_DIR', '/var/lib/nestbox')),
+    runDir: resolve(text(env, 'NESTBOX_RUN_DIR', '/run/nestbox')),
+    scenariosDir: resolve(text(env, 'NESTBOX_SCENARIOS_DIR', 'scenarios')),
+    crunPath: text(env, 'NESTBOX_CRUN', 'crun'),
+    hostname: text(env, 'NESTBOX_HOSTNAME', 'nestbox', /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/),
+    debianMirror: env.NESTBOX_DEBIAN_MIRROR || undefined,
+    maxSessions: integer(env, 'NESTBOX_MAX_SESSIONS', 32, 1, 1000),
+    idBase: integer(env, 'NESTBOX_ID_BASE', 1_000_000_000, 100_000, 3_000_000_000),
+    maskProc: flag(env, 'NESTBOX_MASK_PROC'),
+    allowedOrigins: origins(env, host, port),
+    limits: {
+      pids: integer(env, 'NESTBOX_PIDS_LIMIT', 128, 8, 65536),
+      memoryBytes: integer(env, 'NESTBOX_MEMORY_MB', 256, 16, 65536) * MIB,
+      cpus: decimal(env, 'NESTBOX_CPUS', 1, 0.01, 256),
+      tmpfsBytes: integer(env, 'NESTBOX_TMPFS_MB', 64, 1, 65536) * MIB,
+      tmpfsInodes: integer(env, 'NESTBOX_TMPFS_INODES', 16384, 64, 10_000_000),
+      nofile: integer(env, 'NESTBOX_NOFILE', 1024, 64, 1_048_576),
+    },
+  };
+}

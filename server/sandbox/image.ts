@@ -1,0 +1,140 @@
+/**
+ * The base image: a Debian root filesystem built once by debootstrap and cached under the data
+ * directory. Sandboxes mount it read-only, so one copy serves every session.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { SandboxError } from './errors.js';
+import { findExecutable } from './executables.js';
+
+export const IMAGE_SUITE = 'bookworm';
+
+/** What the first curriculum uses: namespaces, cgroups, process tools and a load generator. */
+export const IMAGE_PACKAGES = [
+  'util-linux',
+  'procps',
+  'iproute2',
+  'htop',
+  'stress-ng',
+  'libcap2-bin',
+  'less',
+  'python3-minimal',
+] as const;
+
+interface ImageManifest {
+  suite: string;
+  packages: string[];
+  builtAt: string;
+}
+
+export interface ImageStatus {
+  ready: boolean;
+  rootfs: string;
+  /** When the cached image was built, if it exists and matches the current package list. */
+  builtAt?: string;
+  /** Why the image is not ready, when it is not. */
+  reason?: string;
+}
+
+function imageDir(dataDir: string): string {
+  return join(dataDir, 'images', 'base');
+}
+
+export function rootfsPath(dataDir: string): string {
+  return join(imageDir(dataDir), 'rootfs');
+}
+
+function manifestPath(dataDir: string): string {
+  return join(imageDir(dataDir), 'image.json');
+}
+
+export async function imageStatus(dataDir: string): Promise<ImageStatus> {
+  const rootfs = rootfsPath(dataDir);
+  let manifest: ImageManifest;
+  try {
+    manifest = JSON.parse(await readFile(manifestPath(dataDir), 'utf8')) as ImageManifest;
+  } catch {
+    return { ready: false, rootfs, reason: `no image at ${rootfs}` };
+  }
+  const wanted = [...IMAGE_PACKAGES].sort().join(',');
+  if (manifest.suite !== IMAGE_SUITE || [...manifest.packages].sort().join(',') !== wanted) {
+    return { ready: false, rootfs, reason: 'the cached image was built for another package list' };
+  }
+  return { ready: true, rootfs, builtAt: manifest.builtAt };
+}
+
+export interface BuildImageOptions {
+  /** Debian mirror URL; debootstrap's default when undefined. */
+  mirror?: string;
+  /** Called with each line of progress, already prefixed with the elapsed time. */
+  onProgress: (line: string) => void;
+}
+
+/**
+ * Builds the image into a staging directory and swaps it in only when complete, so an
+ * interrupted build never leaves a half-made image that looks ready.
+ */
+export async function buildImage(dataDir: string, options: BuildImageOptions): Promise<void> {
+  const debootstrap = await findExecutable('debootstrap');
+  if (!debootstrap) {
+    throw new SandboxError(
+      'image-build-failed',
+      'debootstrap is not installed. Install it with: apt-get install -y debootstrap',
+    );
+  }
+  const dir = imageDir(dataDir);
+  const staging = join(dir, 'rootfs.building');
+  await mkdir(dir, { recursive: true });
+  await rm(staging, { recursive: true, force: true });
+
+  const started = Date.now();
+  const progress = (line: string): void => {
+    const seconds = ((Date.now() - started) / 1000).toFixed(0).padStart(3);
+    options.onProgress(`[${seconds}s] ${line}`);
+  };
+  progress(`debootstrap ${IMAGE_SUITE} with ${IMAGE_PACKAGES.join(', ')}`);
+
+  const args = [
+    '--variant=minbase',
+    `--include=${IMAGE_PACKAGES.join(',')}`,
+    IMAGE_SUITE,
+    staging,
+    ...(options.mirror ? [options.mirror] : []),
+  ];
+  const child = spawn(debootstrap, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const tail: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      // debootstrap's "I:" lines are its own progress report; the rest is dpkg chatter.
+      if (line.startsWith('I: ') || line.startsWith('E: ') || line.startsWith('W: ')) progress(line.slice(3));
+    });
+  }
+  const code = await new Promise<number>((resolve) => {
+    child.on('close', (exitCode) => {
+      resolve(exitCode ?? 1);
+    });
+  });
+  if (code !== 0) {
+    throw new SandboxError(
+      'image-build-failed',
+      `debootstrap exited with ${code}. Its last lines:\n${tail.join('\n')}`,
+    );
+  }
+  // Downloaded .deb files are only a cache; dropping them halves the image.
+  await rm(join(staging, 'var/cache/apt/archives'), { recursive: true, force: true });
+  await mkdir(join(staging, 'var/cache/apt/archives/partial'), { recursive: true });
+
+  await rm(rootfsPath(dataDir), { recursive: true, force: true });
+  await rename(staging, rootfsPath(dataDir));
+  const manifest: ImageManifest = {
+    suite: IMAGE_SUITE,
+    packages: [...IMAGE_PACKAGES],
+    builtAt: new Date().toISOString(),
+  };
+  await writeFile(manifestPath(dataDir), `${JSON.stringify(manifest, null, 2)}\n`);
+  progress(`image ready at ${rootfsPath(dataDir)}`);
+}

@@ -1,0 +1,249 @@
+/**
+ * The OCI spec builder: sandbox options in, an OCI runtime `config.json` object out.
+ *
+ * It is pure (no I/O, no clock, no randomness) so every security-relevant decision here is
+ * unit-tested without root. Each section below is one small step, in the order crun applies
+ * them, in the spirit of nsjail's containProc.
+ */
+import type { OciMount, OciSeccomp, OciSpec } from './oci.js';
+
+/** Resource limits for one sandbox. Units are in the names; defaults live in server/config.ts. */
+export interface SandboxLimits {
+  /** Maximum number of tasks (processes and threads) in the sandbox's cgroup. */
+  pids: number;
+  /** Memory limit in bytes. Swap adds nothing on top: memory + swap is capped at this too. */
+  memoryBytes: number;
+  /** CPU bandwidth as a number of cores' worth, e.g. 0.5 or 1. */
+  cpus: number;
+  /** Size of each writable tmpfs (/root, /tmp, /run), in bytes. */
+  tmpfsBytes: number;
+  /** Inode count of each writable tmpfs. */
+  tmpfsInodes: number;
+  /** Open files per process (RLIMIT_NOFILE, soft and hard). */
+  nofile: number;
+}
+
+export interface SpecInput {
+  /** Absolute host path of the read-only root filesystem. */
+  rootfs: string;
+  /** Top-level directories of the rootfs to bind-mount with an idmap, so that files owned by
+   *  host root show as root inside rather than as `nobody`. */
+  idmappedDirs: readonly string[];
+  hostname: string;
+  /** The sandbox's first process (its pid 1). */
+  args: readonly string[];
+  /** True to give the process a pty (sent over --console-socket); false to inherit stdio. */
+  terminal: boolean;
+  /** Container root maps to host uid/gid `hostId`, and the next `size - 1` ids follow it. */
+  idRange: { hostId: number; size: number };
+  /** Relative cgroup path, so every sandbox lands under one parent cgroup. */
+  cgroupsPath: string;
+  limits: SandboxLimits;
+  /** Mask Docker's sensitive /proc paths. Off by default: see design.md §4 "/proc masks". */
+  maskProc: boolean;
+  /** libseccomp architecture names of this host, e.g. ['SCMP_ARCH_X86_64']. */
+  seccompArchitectures: readonly string[];
+}
+
+const CPU_PERIOD_MICROSECONDS = 100_000;
+
+/** Docker's default capability set plus CAP_SYS_ADMIN, which is only ever effective inside the
+ *  sandbox's own user namespace and is what `unshare` and `mount -t proc` need in the lessons. */
+export const CAPABILITIES = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FOWNER',
+  'CAP_FSETID',
+  'CAP_KILL',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_NET_RAW',
+  'CAP_SYS_CHROOT',
+  'CAP_MKNOD',
+  'CAP_AUDIT_WRITE',
+  'CAP_SETFCAP',
+  'CAP_SYS_ADMIN',
+] as const;
+
+/** Syscalls no lesson needs and that carry most of the recent kernel attack surface. */
+export const DENIED_SYSCALLS = [
+  'acct',
+  'add_key',
+  'bpf',
+  'delete_module',
+  'finit_module',
+  'init_module',
+  'io_uring_enter',
+  'io_uring_register',
+  'io_uring_setup',
+  'kexec_file_load',
+  'kexec_load',
+  'keyctl',
+  'open_by_handle_at',
+  'perf_event_open',
+  'request_key',
+  'userfaultfd',
+] as const;
+
+/** Socket families denied to socket(2): AF_ALG (kernel crypto, page-cache bugs) and AF_VSOCK. */
+export const DENIED_SOCKET_FAMILIES = { AF_ALG: 38, AF_VSOCK: 40 } as const;
+
+/** Docker's masked /proc paths, applied only when `maskProc` is set. */
+const MASKED_PATHS = [
+  '/proc/acpi',
+  '/proc/asound',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+];
+const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/** The environment is built from nothing: no variable of the server's ever reaches a learner. */
+export function sandboxEnvironment(hostname: string): string[] {
+  return [
+    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    'TERM=xterm-256color',
+    'HOME=/root',
+    'LANG=C.UTF-8',
+    `HOSTNAME=${hostname}`,
+  ];
+}
+
+function writableTmpfs(destination: string, limits: SandboxLimits, mode: string): OciMount {
+  return {
+    destination,
+    type: 'tmpfs',
+    source: 'tmpfs',
+    options: [
+      'nosuid',
+      'nodev',
+      `mode=${mode}`,
+      `size=${limits.tmpfsBytes}`,
+      `nr_inodes=${limits.tmpfsInodes}`,
+    ],
+  };
+}
+
+function mounts(input: SpecInput): OciMount[] {
+  const kernelFilesystems: OciMount[] = [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    {
+      destination: '/dev',
+      type: 'tmpfs',
+      source: 'tmpfs',
+      options: ['nosuid', 'noexec', 'strictatime', 'mode=755', 'size=65536k', 'nr_inodes=1024'],
+    },
+    {
+      destination: '/dev/pts',
+      type: 'devpts',
+      source: 'devpts',
+      options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'],
+    },
+    {
+      destination: '/dev/shm',
+      type: 'tmpfs',
+      source: 'shm',
+      options: [
+        'nosuid',
+        'noexec',
+        'nodev',
+        'mode=1777',
+        `size=${input.limits.tmpfsBytes}`,
+        `nr_inodes=${input.limits.tmpfsInodes}`,
+      ],
+    },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+    {
+      destination: '/sys/fs/cgroup',
+      type: 'cgroup',
+      source: 'cgroup',
+      options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'],
+    },
+  ];
+  const idmappedRootfs: OciMount[] = input.idmappedDirs.map((dir) => ({
+    destination: `/${dir}`,
+    type: 'bind',
+    source: `${input.rootfs}/${dir}`,
+    options: ['rbind', 'ro', 'nosuid', 'nodev', 'idmap'],
+  }));
+  const scratch = [
+    writableTmpfs('/root', input.limits, '700'),
+    writableTmpfs('/tmp', input.limits, '1777'),
+    writableTmpfs('/run', input.limits, '755'),
+  ];
+  return [...kernelFilesystems, ...idmappedRootfs, ...scratch];
+}
+
+function seccomp(input: SpecInput): OciSeccomp {
+  const EPERM = 1;
+  const EAFNOSUPPORT = 97;
+  return {
+    defaultAction: 'SCMP_ACT_ALLOW',
+    architectures: [...input.seccompArchitectures],
+    syscalls: [
+      { names: [...DENIED_SYSCALLS], action: 'SCMP_ACT_ERRNO', errnoRet: EPERM },
+      ...Object.values(DENIED_SOCKET_FAMILIES).map((family) => ({
+        names: ['socket'],
+        action: 'SCMP_ACT_ERRNO' as const,
+        errnoRet: EAFNOSUPPORT,
+        args: [{ index: 0, value: family, op: 'SCMP_CMP_EQ' as const }],
+      })),
+    ],
+  };
+}
+
+export function buildSpec(input: SpecInput): OciSpec {
+  const { limits } = input;
+  const idMapping = [{ containerID: 0, hostID: input.idRange.hostId, size: input.idRange.size }];
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: input.terminal,
+      user: { uid: 0, gid: 0 },
+      args: [...input.args],
+      env: sandboxEnvironment(input.hostname),
+      cwd: '/root',
+      capabilities: {
+        bounding: [...CAPABILITIES],
+        effective: [...CAPABILITIES],
+        permitted: [...CAPABILITIES],
+      },
+      rlimits: [
+        { type: 'RLIMIT_NOFILE', hard: limits.nofile, soft: limits.nofile },
+        { type: 'RLIMIT_CORE', hard: 0, soft: 0 },
+      ],
+      noNewPrivileges: true,
+    },
+    root: { path: input.rootfs, readonly: true },
+    hostname: input.hostname,
+    mounts: mounts(input),
+    linux: {
+      uidMappings: idMapping,
+      gidMappings: idMapping,
+      namespaces: ['user', 'pid', 'mount', 'uts', 'ipc', 'network', 'cgroup'].map((type) => ({
+        type,
+      })),
+      cgroupsPath: input.cgroupsPath,
+      resources: {
+        devices: [{ allow: false, access: 'rwm' }],
+        pids: { limit: limits.pids },
+        memory: { limit: limits.memoryBytes, swap: limits.memoryBytes },
+        cpu: {
+          quota: Math.round(limits.cpus * CPU_PERIOD_MICROSECONDS),
+          period: CPU_PERIOD_MICROSECONDS,
+        },
+      },
+      seccomp: seccomp(input),
+      maskedPaths: input.maskProc ? MASKED_PATHS : [],
+      readonlyPaths: input.maskProc ? READONLY_PATHS : [],
+    },
+  };
+}
