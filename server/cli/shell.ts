@@ -11,7 +11,7 @@ export async function shell(command: string[]): Promise<number> {
   const config = loadConfig();
   const host = await openSandboxHost({ ...config, maxSandboxes: config.maxSessions });
   // A pty only when we have one to give: piped output stays free of \r\n and escape codes.
-  const terminal = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const terminal = process.stdin.isTTY && process.stdout.isTTY;
   const sandbox = await host.create({
     ...(command.length > 0 ? { command } : {}),
     terminal,

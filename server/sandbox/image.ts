@@ -110,7 +110,8 @@ export async function buildImage(dataDir: string, options: BuildImageOptions): P
       tail.push(line);
       if (tail.length > 20) tail.shift();
       // debootstrap's "I:" lines are its own progress report; the rest is dpkg chatter.
-      if (line.startsWith('I: ') || line.startsWith('E: ') || line.startsWith('W: ')) progress(line.slice(3));
+      if (line.startsWith('I: ') || line.startsWith('E: ') || line.startsWith('W: '))
+        progress(line.slice(3));
     });
   }
   const code = await new Promise<number>((resolve) => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { detectCgroupLayout, type CgroupLayout } from './cgroups.js';
 import { SandboxError } from './errors.js';
 import { findExecutable } from './executables.js';
-import { IdRangeAllocator } from './ids.js';
+import { IdRangeAllocator, type IdRange } from './ids.js';
 import { imageStatus } from './image.js';
 import { relayPath } from './relay-path.js';
 import {
@@ -25,7 +25,8 @@ import { buildSpec, type SandboxLimits } from './spec.js';
 
 export { SandboxError } from './errors.js';
 export type { SandboxLimits } from './spec.js';
-export type { CgroupLayout } from './cgroups.js';
+export { cgroupDirs, cgroupFile, type CgroupLayout } from './cgroups.js';
+export type { IdRange } from './ids.js';
 
 export interface SandboxHostConfig {
   /** Holds the cached image (see image.ts). */
@@ -57,6 +58,10 @@ export interface ExecResult {
 
 export interface Sandbox {
   readonly id: string;
+  /** The sandbox's cgroup, relative to the cgroup root (see cgroups.ts cgroupDirs). */
+  readonly cgroupPath: string;
+  /** Container root's host uid and gid; the next ids up to `size` belong to it too. */
+  readonly idRange: IdRange;
   /** Starts the sandbox and runs its first process in the foreground, until it exits. */
   readonly start: { file: string; args: string[]; env: NodeJS.ProcessEnv };
   /** Runs a command beside the first process; the sandbox must be running. */
@@ -74,6 +79,8 @@ export interface SandboxHost {
 
 const CONTAINER_PREFIX = 'nestbox-';
 const ID_RANGE_SIZE = 65536;
+/** Every sandbox's cgroup sits under this one, relative to the root, so they are capped together. */
+const PARENT_CGROUP = 'nestbox';
 const EXEC_OUTPUT_LIMIT_BYTES = 1024 * 1024;
 /** Top-level image directories that hold real files (the rest are symlinks or mount points). */
 const IDMAPPED_DIRS = ['etc', 'usr', 'var', 'opt', 'home', 'srv'];
@@ -133,6 +140,7 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
     }
     const id = `${CONTAINER_PREFIX}${randomBytes(8).toString('hex')}`;
     const bundle = join(config.runDir, 'bundles', id);
+    const cgroupPath = `${PARENT_CGROUP}/${id}`;
     try {
       await mkdir(bundle, { recursive: true, mode: 0o700 });
       const spec = buildSpec({
@@ -142,7 +150,7 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
         args: options.command ?? ['/bin/bash', '--login'],
         terminal: options.terminal,
         idRange,
-        cgroupsPath: `nestbox/${id}`,
+        cgroupsPath: cgroupPath,
         limits: config.limits,
         maskProc: config.maskProc,
         seccompArchitectures: architectures ?? [],
@@ -161,7 +169,14 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
           relay,
           consoleSocket,
           '--',
-          ...runtimeArgv(runtime, ['run', '--console-socket', consoleSocket, '--bundle', bundle, id]),
+          ...runtimeArgv(runtime, [
+            'run',
+            '--console-socket',
+            consoleSocket,
+            '--bundle',
+            bundle,
+            id,
+          ]),
         ]
       : runtimeArgv(runtime, ['run', '--bundle', bundle, id]);
     const [file, ...args] = argv;
@@ -169,12 +184,14 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
     let destroyed: Promise<void> | undefined;
     const sandbox: Sandbox = {
       id,
+      cgroupPath,
+      idRange,
       start: { file: file ?? relay, args, env: RUNTIME_ENV },
       exec: (command, execOptions) => execIn(runtime, id, command, execOptions?.timeoutMs),
       destroy() {
         destroyed ??= (async () => {
           try {
-            await removeContainer(runtime, id);
+            await removeContainer(runtime, id, cgroupPath);
           } finally {
             await rm(bundle, { recursive: true, force: true });
             ids.release(idRange);
@@ -200,7 +217,9 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
 /** Removes containers and bundles left by a previous server that died without cleaning up. */
 async function reapLeftovers(runtime: RuntimeConfig, bundlesDir: string): Promise<void> {
   const leftovers = (await listContainers(runtime)).filter((id) => id.startsWith(CONTAINER_PREFIX));
-  await Promise.allSettled(leftovers.map((id) => removeContainer(runtime, id)));
+  await Promise.allSettled(
+    leftovers.map((id) => removeContainer(runtime, id, `${PARENT_CGROUP}/${id}`)),
+  );
   await rm(bundlesDir, { recursive: true, force: true });
   await mkdir(bundlesDir, { recursive: true, mode: 0o700 });
 }

@@ -4,7 +4,7 @@
  * alike.
  */
 import { execFile } from 'node:child_process';
-import type { CgroupLayout } from './cgroups.js';
+import { waitUntilEmpty, type CgroupLayout } from './cgroups.js';
 
 export interface RuntimeConfig {
   /** The crun executable: a path, or a name looked up in PATH. */
@@ -76,7 +76,8 @@ export function runRuntime(
       },
       (error, stdout, stderr) => {
         if (error?.killed) reject(new RuntimeTimeoutError(`timed out after ${timeoutMs} ms`));
-        else if (error && typeof error.code !== 'number') reject(error);
+        else if (error && typeof error.code !== 'number')
+          reject(new Error(error.message, { cause: error }));
         else resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
       },
     );
@@ -92,12 +93,18 @@ export async function listContainers(config: RuntimeConfig): Promise<string[]> {
 
 /**
  * Ends a container completely. SIGKILL to the pid-namespace init makes the kernel kill every
- * other process in it, including ones detached with setsid or nohup. `delete -f` then removes
- * the cgroups and the state; it is needed even after a successful kill, or crun keeps a
- * stopped container around.
+ * other process in it, including ones detached with setsid or nohup; we wait until its cgroup
+ * is empty, because the kernel reaps them asynchronously. `delete --force` then removes the
+ * cgroups and the state: it is needed even after a successful kill, or crun keeps a stopped
+ * container around.
  */
-export async function removeContainer(config: RuntimeConfig, id: string): Promise<void> {
+export async function removeContainer(
+  config: RuntimeConfig,
+  id: string,
+  cgroupPath: string,
+): Promise<void> {
   await runRuntime(config, ['kill', id, 'KILL']);
+  await waitUntilEmpty(config.layout, cgroupPath);
   const deleted = await runRuntime(config, ['delete', '--force', id]);
   if (deleted.code !== 0 && !/does not exist|not found/i.test(deleted.stderr)) {
     throw new Error(`crun delete ${id} failed: ${deleted.stderr.trim()}`);

@@ -159,8 +159,18 @@ function mounts(input: SpecInput): OciMount[] {
         `nr_inodes=${input.limits.tmpfsInodes}`,
       ],
     },
-    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+    {
+      destination: '/dev/mqueue',
+      type: 'mqueue',
+      source: 'mqueue',
+      options: ['nosuid', 'noexec', 'nodev'],
+    },
+    {
+      destination: '/sys',
+      type: 'sysfs',
+      source: 'sysfs',
+      options: ['nosuid', 'noexec', 'nodev', 'ro'],
+    },
     {
       destination: '/sys/fs/cgroup',
       type: 'cgroup',

@@ -1,0 +1,131 @@
+/**
+ * HTTP routing for the custom server: our own small JSON API, WebSocket upgrades to the terminal
+ * gateway, and everything else to Next.js.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { SandboxError } from './sandbox/index.js';
+import { loadScenario } from './scenarios/catalog.js';
+import { SessionLimitError, type SessionRegistry } from './sessions/registry.js';
+import type { TerminalGateway } from './terminal/gateway.js';
+
+export interface RouterDeps {
+  registry: SessionRegistry;
+  gateway: TerminalGateway;
+  scenariosDir: string;
+  allowedOrigins: readonly string[];
+  nextRequest: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
+  /** Next's own upgrades (dev-mode hot reload); undefined in production. */
+  nextUpgrade:
+    ((request: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void>) | undefined;
+  log: (message: string, error?: unknown) => void;
+}
+
+const MAX_BODY_BYTES = 4096;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
+  response.end(text);
+}
+
+async function readJsonBody(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES)
+      throw new HttpError(413, 'body-too-large', 'Request body too large.');
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    throw new HttpError(400, 'bad-json', 'Request body must be JSON.');
+  }
+}
+
+export function createRouter(deps: RouterDeps) {
+  /** POST /api/sessions {scenario} -> 201 {sessionId, token}: a fresh sandboxed shell. */
+  async function createSession(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // Browsers always send Origin on POST; a foreign page must not spend our sandboxes.
+    const origin = request.headers.origin;
+    if (origin !== undefined && !deps.allowedOrigins.includes(origin)) {
+      throw new HttpError(403, 'forbidden-origin', 'This origin may not start sessions.');
+    }
+    const body = await readJsonBody(request);
+    const scenario =
+      typeof body === 'object' && body !== null && 'scenario' in body ? body.scenario : undefined;
+    if (typeof scenario !== 'string') {
+      throw new HttpError(400, 'bad-request', 'Body must be {"scenario": "<slug>"}.');
+    }
+    const found = await loadScenario(deps.scenariosDir, scenario);
+    if (!found.ok) throw new HttpError(404, 'scenario-not-found', `No scenario "${scenario}".`);
+    const session = await deps.registry.create(scenario);
+    sendJson(response, 201, { sessionId: session.id, token: session.token });
+  }
+
+  async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const { pathname } = new URL(request.url ?? '/', 'http://localhost');
+    try {
+      if (pathname === '/api/sessions') {
+        if (request.method !== 'POST') throw new HttpError(405, 'method-not-allowed', 'Use POST.');
+        await createSession(request, response);
+        return;
+      }
+      await deps.nextRequest(request, response);
+    } catch (error) {
+      if (error instanceof HttpError) {
+        sendJson(response, error.status, { error: { code: error.code, message: error.message } });
+      } else if (
+        error instanceof SessionLimitError ||
+        (error instanceof SandboxError && error.code === 'capacity')
+      ) {
+        sendJson(response, 429, { error: { code: 'too-many-sessions', message: error.message } });
+      } else if (error instanceof SandboxError) {
+        deps.log(`sandbox failed: ${error.code}`, error);
+        sendJson(response, 503, { error: { code: 'sandbox-failed', message: error.message } });
+      } else {
+        deps.log(`request ${request.method ?? '?'} ${pathname} failed`, error);
+        if (!response.headersSent) {
+          sendJson(response, 500, {
+            error: {
+              code: 'internal',
+              message: 'Something went wrong on the server; it is logged.',
+            },
+          });
+        } else {
+          response.destroy();
+        }
+      }
+    }
+  }
+
+  function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => undefined); // a client vanishing mid-handshake is not our problem
+    const { pathname } = new URL(request.url ?? '/', 'http://localhost');
+    if (pathname === '/api/terminal') {
+      deps.gateway.handleUpgrade(request, socket, head);
+    } else if (deps.nextUpgrade) {
+      void deps.nextUpgrade(request, socket, head);
+    } else {
+      socket.destroy();
+    }
+  }
+
+  return { handleRequest, handleUpgrade };
+}

@@ -1,0 +1,48 @@
+/**
+ * The server entry point: reads the config, starts the lab, and shuts it down cleanly on
+ * SIGINT or SIGTERM, ending every sandbox. Known failures print one clear line, not a stack.
+ */
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig } from './config.js';
+import { PortInUseError, startLab } from './lab.js';
+import { SandboxError } from './sandbox/index.js';
+
+const PROJECT_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+function log(message: string, error?: unknown): void {
+  const detail = error instanceof Error ? `: ${error.stack ?? error.message}` : '';
+  console.error(`nestbox: ${message}${detail}`);
+}
+
+/** Runs the lab until a signal; resolves with the process exit code. */
+export async function runServer(options: { dev: boolean }): Promise<number> {
+  let lab;
+  try {
+    const config = loadConfig();
+    lab = await startLab(config, { dev: options.dev, projectDir: PROJECT_DIR, log });
+  } catch (error) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof SandboxError ||
+      error instanceof PortInUseError
+    ) {
+      console.error(`nestbox: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  console.log(`nestbox: cgroups ${lab.layout}; lab ready at ${lab.url}`);
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  console.log(`nestbox: ${signal}, ending every session...`);
+  await lab.close();
+  console.log('nestbox: stopped');
+  return 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  process.exitCode = await runServer({ dev: process.env.NODE_ENV === 'development' });
+}
