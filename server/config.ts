@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import type { SandboxLimits } from './sandbox/index.js';
+import { scenariosDir } from './scenarios/catalog.js';
 
 export interface Config {
   /** HOST: address to listen on. Default 127.0.0.1 (this machine only). */
@@ -14,7 +15,8 @@ export interface Config {
   dataDir: string;
   /** NESTBOX_RUN_DIR: bundles, sockets and runtime state, gone after reboot. Default /run/nestbox. */
   runDir: string;
-  /** NESTBOX_SCENARIOS_DIR: the scenario folders. Default ./scenarios. */
+  /** NESTBOX_SCENARIOS_DIR: the scenario folders. Default ./scenarios. (The pages read the same
+   *  variable through scenariosDir(), since Next renders them outside this config object.) */
   scenariosDir: string;
   /** NESTBOX_CRUN: the OCI runtime binary. Default crun (from PATH). */
   crunPath: string;
@@ -106,7 +108,7 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     dataDir: resolve(text(env, 'NESTBOX_DATA_DIR', '/var/lib/nestbox')),
     runDir: resolve(text(env, 'NESTBOX_RUN_DIR', '/run/nestbox')),
-    scenariosDir: resolve(text(env, 'NESTBOX_SCENARIOS_DIR', 'scenarios')),
+    scenariosDir: scenariosDir(env),
     crunPath: text(env, 'NESTBOX_CRUN', 'crun'),
     hostname: text(env, 'NESTBOX_HOSTNAME', 'nestbox', /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/),
     debianMirror: env.NESTBOX_DEBIAN_MIRROR || undefined,

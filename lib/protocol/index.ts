@@ -44,11 +44,7 @@ export interface ErrorMessage {
 }
 
 export type ErrorCode =
-  | 'bad-frame'
-  | 'session-not-found'
-  | 'sandbox-failed'
-  | 'session-ended'
-  | 'internal';
+  'bad-frame' | 'session-not-found' | 'sandbox-failed' | 'session-ended' | 'internal';
 
 export type ClientMessage = ResizeMessage;
 export type ServerMessage = ExitMessage | ErrorMessage;

@@ -1,0 +1,97 @@
+import Link from 'next/link';
+import type { Scenario } from '@/lib/scenario';
+import {
+  formatCatalogLocation,
+  loadCatalog,
+  scenariosDir,
+  type CatalogError,
+} from '@/server/scenarios/catalog';
+
+// Scenarios are read from disk on every request, so an author sees an edit on reload.
+export const dynamic = 'force-dynamic';
+
+function ScenarioCard({ scenario }: { scenario: Scenario }) {
+  const facts = [scenario.difficulty, scenario.time].filter(
+    (fact): fact is string => fact !== undefined && fact !== '',
+  );
+  return (
+    <li>
+      <Link
+        href={`/learn/${scenario.slug}`}
+        className="group flex h-full flex-col rounded-xl border border-zinc-200 bg-white p-5 shadow-sm transition hover:border-emerald-500/60 hover:shadow-md focus-visible:outline-2 focus-visible:outline-emerald-600 dark:border-zinc-800 dark:bg-zinc-900 dark:hover:border-emerald-400/60"
+      >
+        <h2 className="font-semibold tracking-tight text-zinc-900 group-hover:text-emerald-700 dark:text-zinc-100 dark:group-hover:text-emerald-400">
+          {scenario.title}
+        </h2>
+        {scenario.description !== '' && (
+          <p className="mt-2 flex-1 text-sm leading-6 text-zinc-600 dark:text-zinc-400">
+            {scenario.description}
+          </p>
+        )}
+        {facts.length > 0 && (
+          <ul className="mt-4 flex flex-wrap gap-2 text-xs font-medium">
+            {facts.map((fact) => (
+              <li
+                key={fact}
+                className="rounded-full bg-zinc-100 px-2.5 py-1 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300"
+              >
+                {fact}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Link>
+    </li>
+  );
+}
+
+/** Shown to everyone, because the people who can fix a broken folder are the ones running it. */
+function CatalogErrors({ dir, errors }: { dir: string; errors: CatalogError[] }) {
+  return (
+    <section
+      role="alert"
+      className="mt-10 rounded-xl border border-amber-300 bg-amber-50 p-5 text-sm text-amber-950 dark:border-amber-500/40 dark:bg-amber-950/40 dark:text-amber-100"
+    >
+      <h2 className="font-semibold">
+        {errors.length === 1 ? 'One problem' : `${errors.length} problems`} in the scenarios
+        directory
+      </h2>
+      <p className="mt-1 text-amber-800 dark:text-amber-200/80">
+        Paths are relative to <code className="font-mono">{dir}</code>. Scenarios with problems are
+        hidden until they are fixed.
+      </p>
+      <ul className="mt-3 space-y-2">
+        {errors.map((error, index) => (
+          <li key={index} className="font-mono text-xs leading-5">
+            <span className="font-semibold">{formatCatalogLocation(error)}</span>{' '}
+            <span className="break-words">{error.message}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export default async function CatalogPage() {
+  const catalog = await loadCatalog(scenariosDir());
+  return (
+    <main className="mx-auto w-full max-w-5xl flex-1 px-4 py-10 sm:px-6">
+      <h1 className="text-2xl font-semibold tracking-tight">Lessons</h1>
+      <p className="mt-2 text-zinc-600 dark:text-zinc-400">
+        Each lesson opens a fresh Linux sandbox beside its instructions.
+      </p>
+      {catalog.scenarios.length > 0 ? (
+        <ul className="mt-8 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+          {catalog.scenarios.map((scenario) => (
+            <ScenarioCard key={scenario.slug} scenario={scenario} />
+          ))}
+        </ul>
+      ) : (
+        <p className="mt-8 rounded-xl border border-dashed border-zinc-300 p-8 text-center text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
+          No lessons yet. Add a scenario folder to <code className="font-mono">{catalog.dir}</code>.
+        </p>
+      )}
+      {catalog.errors.length > 0 && <CatalogErrors dir={catalog.dir} errors={catalog.errors} />}
+    </main>
+  );
+}

@@ -1,0 +1,6 @@
+/**
+ * The scenario format (Killercoda's layout, see design.md §6): types and a pure parser.
+ * Reading folders from disk lives in server/scenarios/catalog.ts.
+ */
+export { INDEX_FILE, MAX_SLUG_LENGTH, isValidSlug, parseScenario } from './parse';
+export type { Page, ParseResult, Scenario, ScenarioError } from './types';

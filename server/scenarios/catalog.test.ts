@@ -1,0 +1,136 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { formatCatalogLocation, loadCatalog, loadScenario, scenariosDir } from './catalog';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'nestbox-catalog-'));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function write(path: string, content: string): Promise<void> {
+  const absolute = join(dir, path);
+  await mkdir(dirname(absolute), { recursive: true });
+  await writeFile(absolute, content);
+}
+
+function index(title: string, stepText = 'step1/text.md'): string {
+  return JSON.stringify(
+    {
+      title,
+      description: `About ${title}`,
+      details: {
+        intro: { text: 'intro.md' },
+        steps: [{ title: 'One', text: stepText }],
+      },
+    },
+    null,
+    2,
+  );
+}
+
+async function writeScenario(slug: string, title: string): Promise<void> {
+  await write(`${slug}/index.json`, index(title));
+  await write(`${slug}/intro.md`, `# ${title}`);
+  await write(`${slug}/step1/text.md`, 'Do it.');
+}
+
+describe('loadCatalog', () => {
+  it('loads valid folders sorted by slug and reports broken ones', async () => {
+    await writeScenario('zeta', 'Zeta');
+    await writeScenario('alpha', 'Alpha');
+    await write('broken/index.json', '{\n  "title": "Broken",\n');
+    await write('Bad_Name/index.json', index('Bad'));
+    await write('README.md', 'not a scenario');
+
+    const catalog = await loadCatalog(dir);
+    expect(catalog.dir).toBe(resolve(dir));
+    expect(catalog.scenarios.map((s) => s.slug)).toEqual(['alpha', 'zeta']);
+    expect(catalog.scenarios[0]?.steps[0]?.markdown).toBe('Do it.');
+    expect(catalog.errors.map(formatCatalogLocation)).toEqual(['Bad_Name', 'broken/index.json:3']);
+  });
+
+  it('reports a step file that is missing', async () => {
+    await writeScenario('alpha', 'Alpha');
+    await rm(join(dir, 'alpha/step1/text.md'));
+    const catalog = await loadCatalog(dir);
+    expect(catalog.scenarios).toEqual([]);
+    expect(catalog.errors).toEqual([
+      {
+        folder: 'alpha',
+        file: 'index.json',
+        line: 11,
+        message: expect.stringContaining('step1/text.md') as unknown,
+      },
+    ]);
+  });
+
+  it('reads only .json and .md files and ignores symlinks', async () => {
+    const huge = 'x'.repeat(1024 * 1024 + 1);
+    await writeScenario('alpha', 'Alpha');
+    await write('alpha/setup.sh', huge); // skipped unread, so its size is no problem
+    await write('alpha/notes/big.md', huge); // read, and too big
+    await write('outside/secret.md', 'secret');
+    await write('beta/index.json', index('Beta', 'linked.md'));
+    await write('beta/intro.md', 'hi');
+    await symlink(join(dir, 'outside/secret.md'), join(dir, 'beta/linked.md'));
+
+    const catalog = await loadCatalog(dir);
+    const messages = catalog.errors.map((e) => `${formatCatalogLocation(e)} ${e.message}`);
+    expect(messages).toEqual([
+      expect.stringMatching(/^alpha\/notes\/big.md The file is 1048577 bytes/),
+      expect.stringMatching(/^beta\/index.json:11 .*no such file/),
+      expect.stringMatching(/^outside\/index.json:1 .*no index.json/),
+    ]);
+  });
+
+  it('reports a missing scenarios directory instead of throwing', async () => {
+    const catalog = await loadCatalog(join(dir, 'nope'));
+    expect(catalog.scenarios).toEqual([]);
+    expect(catalog.errors[0]?.message).toMatch(/does not exist.*NESTBOX_SCENARIOS_DIR/);
+  });
+});
+
+describe('loadScenario', () => {
+  it('loads one scenario by slug', async () => {
+    await writeScenario('alpha', 'Alpha');
+    const result = await loadScenario(dir, 'alpha');
+    expect(result.ok && result.scenario.title).toBe('Alpha');
+  });
+
+  it('treats unknown and unsafe slugs as not found without touching the disk', async () => {
+    await writeScenario('alpha', 'Alpha');
+    await write('inner/index.json', index('Inner'));
+    for (const slug of ['missing', '..', '../alpha', 'alpha/..', '.', '', 'ALPHA', '%2e%2e']) {
+      expect(await loadScenario(join(dir, 'inner'), slug), slug).toEqual({
+        ok: false,
+        reason: 'not-found',
+      });
+    }
+  });
+
+  it('returns the errors of an invalid scenario', async () => {
+    await write('alpha/index.json', '{}');
+    const result = await loadScenario(dir, 'alpha');
+    expect(result.ok).toBe(false);
+    if (result.ok || result.reason !== 'invalid') return;
+    expect(result.errors.map((e) => e.line)).toEqual([1, 1]);
+  });
+});
+
+describe('scenariosDir', () => {
+  it('defaults to ./scenarios under the working directory', () => {
+    expect(scenariosDir({})).toBe(resolve(process.cwd(), 'scenarios'));
+    expect(scenariosDir({ NESTBOX_SCENARIOS_DIR: '' })).toBe(resolve(process.cwd(), 'scenarios'));
+  });
+
+  it('honours NESTBOX_SCENARIOS_DIR', () => {
+    expect(scenariosDir({ NESTBOX_SCENARIOS_DIR: '/srv/lessons' })).toBe('/srv/lessons');
+  });
+});
