@@ -1,0 +1,126 @@
+/**
+ * The whole product in Debian's Chromium: catalog, lesson page, and a real sandboxed terminal.
+ */
+import { readdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../server/config.js';
+import { startLabServer, type RunningLab } from './lab-server.js';
+
+// A run directory and uid base of its own, so this server's start-up reaping never touches the
+// sandboxes of another lab or test on the same machine.
+const LAB_ENV = { NESTBOX_RUN_DIR: '/run/nestbox-e2e', NESTBOX_ID_BASE: '1500000000' };
+const config = loadConfig({ ...process.env, ...LAB_ENV });
+let lab: RunningLab;
+let browser: Browser;
+
+beforeAll(async () => {
+  lab = await startLabServer(LAB_ENV);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    // This machine has no network but the registries: keep Chromium from trying to phone home.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser.close();
+  await lab.stop();
+});
+
+/** The visible text of the xterm.js screen. */
+async function terminalText(page: Page): Promise<string> {
+  return page.locator('[data-testid="terminal"] .xterm-rows').innerText();
+}
+
+/** Types a command into the terminal and waits until the screen matches `pattern`. */
+async function typeAndWaitFor(
+  page: Page,
+  command: string,
+  pattern: RegExp,
+): Promise<RegExpExecArray> {
+  await page.keyboard.type(`${command}\n`);
+  const found: { match?: RegExpExecArray | null } = {};
+  await expect
+    .poll(async () => (found.match = pattern.exec(await terminalText(page))), { timeout: 10_000 })
+    .not.toBeNull();
+  if (!found.match) throw new Error(`the terminal never showed ${String(pattern)}`);
+  return found.match;
+}
+
+describe('the lesson page', () => {
+  it('lists the scenario in the catalog and opens it', async () => {
+    const page = await browser.newPage();
+    await page.goto(lab.url);
+    await page.getByRole('link', { name: /Your first sandbox/ }).click();
+    await page.waitForURL(/\/learn\/hello-sandbox$/);
+    await expect
+      .poll(() => page.getByRole('heading', { level: 1 }).first().innerText())
+      .toMatch(/first sandbox/i);
+    await page.close();
+  });
+
+  it('fits the terminal to its pane, and a window resize reaches stty size', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/root@nestbox/);
+    // The page itself never scrolls on a desktop: each pane scrolls on its own.
+    expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBeLessThanOrEqual(
+      800,
+    );
+
+    const sttySize = async (): Promise<[number, number]> => {
+      const match = await typeAndWaitFor(page, 'clear; stty size', /^(\d+) (\d+)$/m);
+      return [Number(match[1]), Number(match[2])];
+    };
+    await page.getByTestId('terminal').click();
+    const [rows, cols] = await sttySize();
+    expect(rows).toBeGreaterThan(20);
+    expect(cols).toBeGreaterThan(60);
+
+    await page.setViewportSize({ width: 1100, height: 600 });
+    await expect
+      .poll(
+        async () => {
+          const [newRows, newCols] = await sttySize();
+          return newRows < rows && newCols < cols;
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(true);
+    await page.close();
+  });
+
+  it('gives a real sandboxed shell: hostname shows the lab hostname', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await expect
+      .poll(() => page.getByTestId('terminal-status').getAttribute('data-state'), {
+        timeout: 20_000,
+      })
+      .toBe('live');
+    await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/root@nestbox/);
+
+    await page.getByTestId('terminal').click();
+    await page.keyboard.type('hostname\n');
+    await expect
+      .poll(async () => (await terminalText(page)).split('\n').map((line) => line.trim()), {
+        timeout: 10_000,
+      })
+      .toContain(config.hostname);
+    await page.screenshot({ path: 'test-results/lesson.png' });
+
+    // Leaving the page closes the WebSocket, which ends the session and its sandbox.
+    await page.close();
+    await expect
+      .poll(() => readdirSync(`${config.runDir}/bundles`).length, { timeout: 10_000 })
+      .toBe(0);
+  });
+});
