@@ -53,7 +53,7 @@ export default async function LessonPage({ params }: LessonParams) {
   return (
     // Desktop: text 40%, terminal 60%, each filling the viewport below the 3.5rem header and
     // scrolling on its own. Narrow screens: text first, then a tall terminal.
-    <main className="flex flex-1 flex-col lg:grid lg:flex-none lg:h-[calc(100dvh-3.5rem)] lg:grid-cols-[2fr_3fr] lg:grid-rows-[minmax(0,1fr)]">
+    <main className="flex flex-1 flex-col lg:grid lg:h-[calc(100dvh-3.5rem)] lg:flex-none lg:grid-cols-[2fr_3fr] lg:grid-rows-[minmax(0,1fr)]">
       <article className="px-4 py-8 sm:px-6 lg:overflow-y-auto lg:border-r lg:border-zinc-200 lg:dark:border-zinc-800">
         <header className="mb-8">
           <h1 className="text-2xl font-semibold tracking-tight">{scenario.title}</h1>

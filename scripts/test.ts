@@ -1,0 +1,94 @@
+/**
+ * `npm test`: every check the project has, in the order CI needs them, ending with one
+ * `N passed, N failed` line.
+ *
+ * 1. format, lint and typecheck (each counts as one check);
+ * 2. what the real-sandbox tests need: the console relay and the image (built once, with
+ *    progress), and a production build of the pages for the browser tests;
+ * 3. vitest: unit, integration (real crun as root) and e2e (Debian's Chromium) projects.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS = `${ROOT}test-results/vitest.json`;
+const BIN = `${ROOT}node_modules/.bin`;
+
+function run(label: string, command: string, args: string[]): Promise<boolean> {
+  console.log(`\n▶ ${label}: ${[command, ...args].join(' ')}`);
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit' });
+    child.on('error', (error) => {
+      console.error(`${label}: ${error.message}`);
+      resolve(false);
+    });
+    child.on('exit', (code) => {
+      resolve(code === 0);
+    });
+  });
+}
+
+interface VitestReport {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTotalTests: number;
+}
+
+async function main(): Promise<number> {
+  let passed = 0;
+  let failed = 0;
+  const check = async (label: string, command: string, args: string[]): Promise<boolean> => {
+    const ok = await run(label, command, args);
+    if (ok) passed++;
+    else failed++;
+    return ok;
+  };
+
+  await check('format', `${BIN}/prettier`, ['--check', '.']);
+  await check('lint', `${BIN}/eslint`, ['--max-warnings=0', '.']);
+  await check('typecheck', `${BIN}/tsc`, ['-p', 'tsconfig.json', '--noEmit']);
+  await check('typecheck lib/ (no DOM, no Node)', `${BIN}/tsc`, [
+    '-p',
+    'lib/tsconfig.json',
+    '--noEmit',
+  ]);
+
+  const nestbox = [`${ROOT}bin/nestbox.mjs`];
+  const ready =
+    (await check('console relay', process.execPath, ['scripts/build-relay.mjs', '--strict'])) &&
+    (await run('image status', process.execPath, [...nestbox, 'doctor']).then(
+      (ok) => ok || check('image build', process.execPath, [...nestbox, 'image', 'build']),
+    )) &&
+    (await check('page build', `${BIN}/next`, ['build']));
+  if (!ready) {
+    console.error(
+      '\nThe sandbox or page build is not ready, so the tests that need them cannot run.',
+    );
+  }
+
+  await mkdir(`${ROOT}test-results`, { recursive: true });
+  await run('tests', `${BIN}/vitest`, [
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${RESULTS}`,
+    ...(ready ? [] : ['--project', 'unit']),
+  ]);
+  try {
+    const report = JSON.parse(await readFile(RESULTS, 'utf8')) as VitestReport;
+    passed += report.numPassedTests;
+    failed += report.numFailedTests;
+    if (report.numTotalTests === 0) failed++;
+  } catch {
+    console.error('vitest wrote no report');
+    failed++;
+  }
+  if (!ready) failed++;
+
+  console.log(`\n${passed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+process.exitCode = await main();
