@@ -58,7 +58,7 @@ async function main(): Promise<number> {
   const nestbox = [`${ROOT}bin/nestbox.mjs`];
   const ready =
     (await check('console relay', process.execPath, ['scripts/build-relay.mjs', '--strict'])) &&
-    (await run('image status', process.execPath, [...nestbox, 'doctor']).then(
+    (await run('image status', process.execPath, [...nestbox, 'image', 'status']).then(
       (ok) => ok || check('image build', process.execPath, [...nestbox, 'image', 'build']),
     )) &&
     (await check('page build', `${BIN}/next`, ['build']));

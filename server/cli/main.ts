@@ -5,7 +5,7 @@
 import { ConfigError } from '../config.js';
 import { SandboxError } from '../sandbox/index.js';
 import { doctor } from './doctor.js';
-import { buildImageCommand } from './image.js';
+import { buildImageCommand, imageStatusCommand } from './image.js';
 import { shell } from './shell.js';
 import { start } from './start.js';
 
@@ -14,6 +14,7 @@ const USAGE = `Usage: nestbox <command>
 Commands:
   start [--dev]        Install what is missing, build the image on first run, and serve the lab.
   image build          Build (or rebuild) the sandbox image, showing progress.
+  image status         Say whether the image is ready (exit 0) or not (exit 1).
   doctor               Check this machine: cgroups, crun, user namespaces, image, relay.
   shell [-- CMD...]    A sandboxed shell in this terminal; with CMD, run it and exit with its status.
 
@@ -26,6 +27,7 @@ async function run(argv: string[]): Promise<number> {
       return start({ dev: rest.includes('--dev') });
     case 'image':
       if (rest[0] === 'build') return buildImageCommand();
+      if (rest[0] === 'status') return imageStatusCommand();
       break;
     case 'doctor':
       return doctor();
