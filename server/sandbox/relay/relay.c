@@ -10,11 +10,12 @@
  * pty). On SIGWINCH it copies its own window size to the master, so a resize of the outer
  * terminal reaches `stty size` inside. It exits with the runtime's exit status.
  *
- * Flow control comes for free: when the reader of our stdout stops reading, our write blocks,
- * we stop reading the master, and the container's writes block in its pty.
+ * Flow control comes for free: when the reader of our stdout stops reading, we stop reading
+ * the master, and the container's writes block in its pty.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,6 +40,13 @@ static void on_sigwinch(int sig) {
 static void die(const char *what) {
     fprintf(stderr, "nestbox-relay: %s: %s\r\n", what, strerror(errno));
     exit(125);
+}
+
+static int stdout_flags = -1;
+
+/* Our stdout may be the user's own terminal (nestbox shell): leave it as we found it. */
+static void restore_stdout_flags(void) {
+    if (stdout_flags >= 0) fcntl(STDOUT_FILENO, F_SETFL, stdout_flags);
 }
 
 static void restore_terminal(void) {
@@ -107,49 +115,73 @@ static void copy_window_size(int master) {
     if (stdin_is_tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
 }
 
-/* Writes all of buf, waiting as long as the reader needs: this is what propagates back-pressure. */
-static int write_all(int fd, const char *buf, ssize_t len) {
-    while (len > 0) {
-        ssize_t n = write(fd, buf, (size_t)len);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        buf += n;
-        len -= n;
-    }
-    return 0;
-}
-
+/*
+ * Copies bytes both ways until the container's pty closes. Output is buffered one read at a
+ * time and written as stdout accepts it, while input is always serviced: when the reader of our
+ * stdout pauses (Nestbox's flow control), we stop reading the container's output, so the shell
+ * blocks, yet a Ctrl-C typed meanwhile still reaches it at once.
+ */
 static void relay(int master) {
-    char buf[16384];
-    struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = master, .events = POLLIN}};
+    char in[4096];
+    char out[16384];
+    size_t out_len = 0, out_pos = 0;
+    int input_open = 1;
+    stdout_flags = fcntl(STDOUT_FILENO, F_GETFL);
+    if (stdout_flags >= 0) {
+        fcntl(STDOUT_FILENO, F_SETFL, stdout_flags | O_NONBLOCK);
+        atexit(restore_stdout_flags);
+    }
     for (;;) {
         if (window_changed) {
             window_changed = 0;
             copy_window_size(master);
         }
-        if (poll(fds, 2, -1) < 0) {
+        int pending = out_pos < out_len;
+        struct pollfd fds[3] = {
+            {.fd = input_open ? STDIN_FILENO : -1, .events = POLLIN},
+            {.fd = pending ? -1 : master, .events = POLLIN},
+            {.fd = pending ? STDOUT_FILENO : -1, .events = POLLOUT},
+        };
+        if (poll(fds, 3, -1) < 0) {
             if (errno == EINTR) continue;
             die("poll");
         }
+        if (fds[2].revents & (POLLERR | POLLHUP)) return; /* Nobody reads our output any more. */
+        if (fds[2].revents & POLLOUT) {
+            ssize_t n = write(STDOUT_FILENO, out + out_pos, out_len - out_pos);
+            if (n < 0 && errno != EINTR && errno != EAGAIN) return;
+            if (n > 0) out_pos += (size_t)n;
+        }
         if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-            ssize_t n = read(master, buf, sizeof(buf));
-            if (n <= 0) {
-                if (n < 0 && errno == EINTR) continue;
-                return; /* EIO: every process holding the container's pty has exited. */
-            }
-            if (write_all(STDOUT_FILENO, buf, n) < 0) return;
+            ssize_t n = read(master, out, sizeof(out));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break; /* EIO: every process holding the container's pty has exited. */
+            out_len = (size_t)n;
+            out_pos = 0;
         }
         if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-            ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+            ssize_t n = read(STDIN_FILENO, in, sizeof(in));
+            /* stdin may share stdout's file description, and so its O_NONBLOCK. */
+            if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
             if (n <= 0) {
-                if (n < 0 && errno == EINTR) continue;
-                fds[0].fd = -1; /* Our input ended; keep showing output until the shell exits. */
+                input_open = 0; /* Our input ended; keep showing output until the shell exits. */
                 continue;
             }
-            if (write_all(master, buf, n) < 0) return;
+            for (ssize_t done = 0; done < n;) {
+                ssize_t w = write(master, in + done, (size_t)(n - done));
+                if (w < 0 && errno == EINTR) continue;
+                if (w < 0) return;
+                done += w;
+            }
         }
+    }
+    /* Flush what the shell wrote last (its goodbye) before we exit. */
+    restore_stdout_flags();
+    while (out_pos < out_len) {
+        ssize_t n = write(STDOUT_FILENO, out + out_pos, out_len - out_pos);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        out_pos += (size_t)n;
     }
 }
 
