@@ -9,7 +9,12 @@ import { startLabServer, type RunningLab } from './lab-server.js';
 
 // A run directory and uid base of its own, so this server's start-up reaping never touches the
 // sandboxes of another lab or test on the same machine.
-const LAB_ENV = { NESTBOX_RUN_DIR: '/run/nestbox-e2e', NESTBOX_ID_BASE: '1500000000' };
+const LAB_ENV = {
+  NESTBOX_RUN_DIR: '/run/nestbox-e2e',
+  NESTBOX_ID_BASE: '1500000000',
+  // Every page here comes from one address; closed pages keep their sessions for a reload.
+  NESTBOX_MAX_SESSIONS_PER_CLIENT: '20',
+};
 const config = loadConfig({ ...process.env, ...LAB_ENV });
 let lab: RunningLab;
 let browser: Browser;
@@ -116,11 +121,34 @@ describe('the lesson page', () => {
       })
       .toContain(config.hostname);
     await page.screenshot({ path: 'test-results/lesson.png' });
-
-    // Leaving the page closes the WebSocket, which ends the session and its sandbox.
     await page.close();
+  });
+
+  it('re-attaches to the running sandbox, with its scrollback, after a reload', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/root@nestbox/);
+    await page.getByTestId('terminal').click();
+    const [, pid] = await typeAndWaitFor(
+      page,
+      'echo "shell $$"; echo marker-$((40+2))',
+      /shell (\d+)/,
+    );
+    await expect.poll(() => terminalText(page)).toMatch(/marker-42/);
+    const bundlesBefore = readdirSync(`${config.runDir}/bundles`);
+
+    await page.reload();
     await expect
-      .poll(() => readdirSync(`${config.runDir}/bundles`).length, { timeout: 10_000 })
-      .toBe(0);
+      .poll(() => page.getByTestId('terminal-status').getAttribute('data-state'), {
+        timeout: 20_000,
+      })
+      .toBe('live');
+    // The same shell (same pid), and the earlier output replayed from the server's buffer.
+    await expect.poll(() => terminalText(page)).toMatch(/marker-42/);
+    await page.getByTestId('terminal').click();
+    await typeAndWaitFor(page, 'echo "again $$"', new RegExp(`again ${pid ?? ''}\\b`));
+    expect(readdirSync(`${config.runDir}/bundles`)).toEqual(bundlesBefore);
+    await expect.poll(() => page.getByTestId('time-left').innerText()).toMatch(/^\d+:\d\d left$/);
+    await page.close();
   });
 });

@@ -34,6 +34,27 @@ export interface Config {
    *  Default: the server's own origin(s) for its host and port. */
   allowedOrigins: string[];
   limits: SandboxLimits;
+  sessions: SessionSettings;
+}
+
+/** How long sessions live and how many one client may hold. Durations are in milliseconds. */
+export interface SessionSettings {
+  /** NESTBOX_MAX_SESSIONS_PER_CLIENT: sessions one IP address may hold at once. Default 3. */
+  maxPerClient: number;
+  /** NESTBOX_SESSION_MINUTES: lifetime of a new session. Default 60. */
+  ttlMs: number;
+  /** NESTBOX_SESSION_EXTEND_MINUTES: what one "extend" adds. Default 15. */
+  extendMs: number;
+  /** NESTBOX_SESSION_MAX_MINUTES: total lifetime cap, extensions included. Default 120. */
+  maxTtlMs: number;
+  /** NESTBOX_IDLE_MINUTES: a session without input this long ends. Default 30. */
+  idleTimeoutMs: number;
+  /** NESTBOX_ORPHAN_SECONDS: a session without a connected browser this long ends. Default 300. */
+  orphanTimeoutMs: number;
+  /** NESTBOX_OUTPUT_BUFFER_KB: output kept per terminal for reconnecting clients. Default 1024. */
+  outputBufferBytes: number;
+  /** NESTBOX_TERMINALS: terminals (tabs) per session. Default 4. */
+  maxTerminals: number;
 }
 
 const MIB = 1024 * 1024;
@@ -100,6 +121,34 @@ function origins(env: Env, host: string, port: number): string[] {
   return hosts.map((name) => `http://${name}:${port}`);
 }
 
+const MINUTE = 60_000;
+
+function sessionSettings(env: Env): SessionSettings {
+  const ttlMinutes = integer(env, 'NESTBOX_SESSION_MINUTES', 60, 1, 24 * 60);
+  const maxMinutes = integer(
+    env,
+    'NESTBOX_SESSION_MAX_MINUTES',
+    Math.max(120, ttlMinutes),
+    1,
+    7 * 24 * 60,
+  );
+  if (maxMinutes < ttlMinutes) {
+    throw new ConfigError(
+      `NESTBOX_SESSION_MAX_MINUTES=${maxMinutes} is invalid: it must be at least NESTBOX_SESSION_MINUTES (${ttlMinutes}).`,
+    );
+  }
+  return {
+    maxPerClient: integer(env, 'NESTBOX_MAX_SESSIONS_PER_CLIENT', 3, 1, 1000),
+    ttlMs: ttlMinutes * MINUTE,
+    extendMs: integer(env, 'NESTBOX_SESSION_EXTEND_MINUTES', 15, 1, 24 * 60) * MINUTE,
+    maxTtlMs: maxMinutes * MINUTE,
+    idleTimeoutMs: integer(env, 'NESTBOX_IDLE_MINUTES', 30, 1, 24 * 60) * MINUTE,
+    orphanTimeoutMs: integer(env, 'NESTBOX_ORPHAN_SECONDS', 300, 1, 24 * 3600) * 1000,
+    outputBufferBytes: integer(env, 'NESTBOX_OUTPUT_BUFFER_KB', 1024, 16, 65536) * 1024,
+    maxTerminals: integer(env, 'NESTBOX_TERMINALS', 4, 1, 8),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const host = text(env, 'HOST', '127.0.0.1');
   const port = integer(env, 'PORT', 3000, 0, 65535);
@@ -116,6 +165,7 @@ export function loadConfig(env: Env = process.env): Config {
     idBase: integer(env, 'NESTBOX_ID_BASE', 1_000_000_000, 100_000, 3_000_000_000),
     maskProc: flag(env, 'NESTBOX_MASK_PROC'),
     allowedOrigins: origins(env, host, port),
+    sessions: sessionSettings(env),
     limits: {
       pids: integer(env, 'NESTBOX_PIDS_LIMIT', 128, 8, 65536),
       memoryBytes: integer(env, 'NESTBOX_MEMORY_MB', 256, 16, 65536) * MIB,

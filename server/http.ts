@@ -75,8 +75,43 @@ export function createRouter(deps: RouterDeps) {
     }
     const found = await loadScenario(deps.scenariosDir, scenario);
     if (!found.ok) throw new HttpError(404, 'scenario-not-found', `No scenario "${scenario}".`);
-    const session = await deps.registry.create(scenario);
-    sendJson(response, 201, { sessionId: session.id, token: session.token });
+    const session = await deps.registry.create(scenario, request.socket.remoteAddress ?? 'unknown');
+    sendJson(response, 201, {
+      sessionId: session.id,
+      token: session.token,
+      expiresAt: session.expiresAt,
+    });
+  }
+
+  /** The session named in the path, if the request carries its token as a bearer token. */
+  function authorizedSession(request: IncomingMessage, id: string) {
+    const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+    const session = deps.registry.authenticate(id, token);
+    if (!session) throw new HttpError(403, 'forbidden', 'Unknown session or wrong token.');
+    return session;
+  }
+
+  /**
+   * GET /api/sessions/:id -> {expiresAt} (does it still exist?); POST /api/sessions/:id/extend
+   * -> {expiresAt}; DELETE /api/sessions/:id ends it. Each needs the token as a bearer token.
+   */
+  async function sessionAction(
+    request: IncomingMessage,
+    response: ServerResponse,
+    id: string,
+    action: string | undefined,
+  ): Promise<void> {
+    const session = authorizedSession(request, id);
+    if (action === undefined && request.method === 'GET') {
+      sendJson(response, 200, { expiresAt: session.expiresAt });
+    } else if (action === 'extend' && request.method === 'POST') {
+      sendJson(response, 200, { expiresAt: session.extend() });
+    } else if (action === undefined && request.method === 'DELETE') {
+      await deps.registry.end(session.id);
+      sendJson(response, 200, { ended: true });
+    } else {
+      throw new HttpError(405, 'method-not-allowed', 'Use GET, POST .../extend or DELETE.');
+    }
   }
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -85,6 +120,11 @@ export function createRouter(deps: RouterDeps) {
       if (pathname === '/api/sessions') {
         if (request.method !== 'POST') throw new HttpError(405, 'method-not-allowed', 'Use POST.');
         await createSession(request, response);
+        return;
+      }
+      const sessionPath = /^\/api\/sessions\/([\w-]{1,64})(?:\/(extend))?$/.exec(pathname);
+      if (sessionPath?.[1] !== undefined) {
+        await sessionAction(request, response, sessionPath[1], sessionPath[2]);
         return;
       }
       await deps.nextRequest(request, response);

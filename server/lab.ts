@@ -30,14 +30,23 @@ export class PortInUseError extends Error {
 export async function startLab(config: Config, options: LabOptions): Promise<Lab> {
   const host = await openSandboxHost({ ...config, maxSandboxes: config.maxSessions });
   const registry = new SessionRegistry(host, {
+    ...config.sessions,
     maxSessions: config.maxSessions,
-    attachTimeoutMs: 60_000,
-    outputBufferBytes: 1024 * 1024,
+    maxSessionsPerClient: config.sessions.maxPerClient,
+    sweepIntervalMs: 1000,
   });
   const gateway = createTerminalGateway(registry, {
     allowedOrigins: config.allowedOrigins,
     maxPayloadBytes: 64 * 1024,
-    maxBufferedBytes: 8 * 1024 * 1024,
+    maxBufferedBytes: 4 * 1024 * 1024,
+    helloTimeoutMs: 10_000,
+    heartbeatIntervalMs: 30_000,
+    replayChunkBytes: 64 * 1024,
+    batch: { delayMs: 3, maxBytes: 64 * 1024 },
+    flow: { highBytes: 256 * 1024, lowBytes: 64 * 1024 },
+    log: (message) => {
+      options.log(message);
+    },
   });
 
   const nextApp = next({

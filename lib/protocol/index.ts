@@ -5,12 +5,16 @@
  * output from the server). Text frames carry small JSON control messages. Keeping the two
  * apart means pty bytes are never base64-encoded or JSON-escaped (see design.md §5).
  *
+ * A connection goes: client `hello` (which terminal, and how many output bytes it already
+ * has) → server `ready` (where the replay starts, and how much was lost) → pty bytes both ways,
+ * with `ack`s from the client so the server can pause a flood the browser cannot keep up with.
+ *
  * Decoding never throws: a malformed frame yields `{ ok: false }` with a reason the gateway
  * can log before it closes that one connection.
  */
 
 /** Negotiated as the WebSocket subprotocol so an old client fails loudly, not subtly. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 export const SUBPROTOCOL = `nestbox.v${PROTOCOL_VERSION}`;
 
 /** Terminal sizes are clamped to these bounds; anything outside is an absurd request. */
@@ -18,16 +22,73 @@ export const TERMINAL_LIMITS = {
   minCols: 1,
   maxCols: 1000,
   minRows: 1,
-  maxRows: 500,
+  maxRows: 1000,
 } as const;
 
-/** Largest control message the server accepts, in characters. Control frames are tiny. */
+/** Terminal numbers a client may ask for: 1 is the session's first shell, 2.. are extra tabs. */
+export const MAX_TERMINALS = 8;
+
+/** Largest control message accepted, in characters. Control frames are tiny. */
 export const MAX_CONTROL_MESSAGE_LENGTH = 1024;
+
+/** WebSocket close codes the client acts on (4000-4999 are for applications, RFC 6455). */
+export const CLOSE_CODES = {
+  /** Another tab attached to the same terminal; do not reconnect. */
+  takenOver: 4000,
+  /** The session or terminal is gone for good (ended, expired, unknown); do not reconnect. */
+  sessionEnded: 4004,
+  /** The client broke the protocol; do not reconnect with the same behaviour. */
+  protocolError: 4002,
+} as const;
+
+/** First message on every connection: which terminal, and the output offset already held. */
+export interface HelloMessage {
+  type: 'hello';
+  version: number;
+  terminal: number;
+  /** Bytes of this terminal's output the client already has (0 on a fresh page). */
+  offset: number;
+  cols: number;
+  rows: number;
+}
 
 export interface ResizeMessage {
   type: 'resize';
   cols: number;
   rows: number;
+}
+
+/** The client has processed (rendered) this many more output bytes. */
+export interface AckMessage {
+  type: 'ack';
+  bytes: number;
+}
+
+/** Either side may ping; the other answers with a pong carrying the same `id`. */
+export interface PingMessage {
+  type: 'ping';
+  id: number;
+}
+
+export interface PongMessage {
+  type: 'pong';
+  id: number;
+}
+
+/** Attached. Output bytes that follow start at `offset`; `lost` bytes before it are gone. */
+export interface ReadyMessage {
+  type: 'ready';
+  terminal: number;
+  offset: number;
+  lost: number;
+  /** When the session will end unless extended, as milliseconds since the epoch. */
+  expiresAt: number;
+}
+
+/** The session's deadline moved (extended by the learner or an instructor). */
+export interface ExpiryMessage {
+  type: 'expiry';
+  expiresAt: number;
 }
 
 /** The shell ended; `code` is its exit status (128 + signal when killed by a signal). */
@@ -44,10 +105,18 @@ export interface ErrorMessage {
 }
 
 export type ErrorCode =
-  'bad-frame' | 'session-not-found' | 'sandbox-failed' | 'session-ended' | 'internal';
+  | 'bad-frame'
+  | 'bad-hello'
+  | 'session-not-found'
+  | 'terminal-limit'
+  | 'sandbox-failed'
+  | 'session-ended'
+  | 'taken-over'
+  | 'internal';
 
-export type ClientMessage = ResizeMessage;
-export type ServerMessage = ExitMessage | ErrorMessage;
+export type ClientMessage = HelloMessage | ResizeMessage | AckMessage | PingMessage | PongMessage;
+export type ServerMessage =
+  ReadyMessage | ExpiryMessage | ExitMessage | ErrorMessage | PingMessage | PongMessage;
 
 export type DecodeResult<T> = { ok: true; message: T } | { ok: false; reason: string };
 
@@ -55,8 +124,14 @@ export function encodeMessage(message: ClientMessage | ServerMessage): string {
   return JSON.stringify(message);
 }
 
-function clamp(value: number, min: number, max: number): number {
-  return Math.min(max, Math.max(min, Math.trunc(value)));
+/** Clamps a requested terminal size to TERMINAL_LIMITS (fractions are truncated). */
+export function clampSize(cols: number, rows: number): { cols: number; rows: number } {
+  const clamp = (value: number, min: number, max: number) =>
+    Math.min(max, Math.max(min, Math.trunc(value)));
+  return {
+    cols: clamp(cols, TERMINAL_LIMITS.minCols, TERMINAL_LIMITS.maxCols),
+    rows: clamp(rows, TERMINAL_LIMITS.minRows, TERMINAL_LIMITS.maxRows),
+  };
 }
 
 function parseObject(text: string): Record<string, unknown> | string {
@@ -77,25 +152,45 @@ function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
 
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+function decodeSize(object: Record<string, unknown>): { cols: number; rows: number } | undefined {
+  const { cols, rows } = object;
+  return isFiniteNumber(cols) && isFiniteNumber(rows) ? clampSize(cols, rows) : undefined;
+}
+
 /** Decodes a text frame sent by the browser. Sizes are clamped, never trusted. */
 export function decodeClientMessage(text: string): DecodeResult<ClientMessage> {
   const object = parseObject(text);
   if (typeof object === 'string') return { ok: false, reason: object };
   switch (object.type) {
-    case 'resize': {
-      const { cols, rows } = object;
-      if (!isFiniteNumber(cols) || !isFiniteNumber(rows)) {
-        return { ok: false, reason: 'resize needs numeric cols and rows' };
+    case 'hello': {
+      const { version, terminal, offset } = object;
+      const size = decodeSize(object);
+      if (version !== PROTOCOL_VERSION) {
+        return { ok: false, reason: `hello needs version ${PROTOCOL_VERSION}` };
       }
-      return {
-        ok: true,
-        message: {
-          type: 'resize',
-          cols: clamp(cols, TERMINAL_LIMITS.minCols, TERMINAL_LIMITS.maxCols),
-          rows: clamp(rows, TERMINAL_LIMITS.minRows, TERMINAL_LIMITS.maxRows),
-        },
-      };
+      if (!isCount(terminal) || terminal < 1 || terminal > MAX_TERMINALS) {
+        return { ok: false, reason: `hello needs a terminal number from 1 to ${MAX_TERMINALS}` };
+      }
+      if (!isCount(offset)) return { ok: false, reason: 'hello needs a non-negative offset' };
+      if (!size) return { ok: false, reason: 'hello needs numeric cols and rows' };
+      return { ok: true, message: { type: 'hello', version, terminal, offset, ...size } };
     }
+    case 'resize': {
+      const size = decodeSize(object);
+      if (!size) return { ok: false, reason: 'resize needs numeric cols and rows' };
+      return { ok: true, message: { type: 'resize', ...size } };
+    }
+    case 'ack':
+      if (!isCount(object.bytes)) return { ok: false, reason: 'ack needs a byte count' };
+      return { ok: true, message: { type: 'ack', bytes: object.bytes } };
+    case 'ping':
+    case 'pong':
+      if (!isCount(object.id)) return { ok: false, reason: `${object.type} needs a numeric id` };
+      return { ok: true, message: { type: object.type, id: object.id } };
     default:
       return { ok: false, reason: `unknown control message type ${JSON.stringify(object.type)}` };
   }
@@ -103,9 +198,12 @@ export function decodeClientMessage(text: string): DecodeResult<ClientMessage> {
 
 const ERROR_CODES: readonly ErrorCode[] = [
   'bad-frame',
+  'bad-hello',
   'session-not-found',
+  'terminal-limit',
   'sandbox-failed',
   'session-ended',
+  'taken-over',
   'internal',
 ];
 
@@ -114,6 +212,16 @@ export function decodeServerMessage(text: string): DecodeResult<ServerMessage> {
   const object = parseObject(text);
   if (typeof object === 'string') return { ok: false, reason: object };
   switch (object.type) {
+    case 'ready': {
+      const { terminal, offset, lost, expiresAt } = object;
+      if (!isCount(terminal) || !isCount(offset) || !isCount(lost) || !isCount(expiresAt)) {
+        return { ok: false, reason: 'ready needs terminal, offset, lost and expiresAt' };
+      }
+      return { ok: true, message: { type: 'ready', terminal, offset, lost, expiresAt } };
+    }
+    case 'expiry':
+      if (!isCount(object.expiresAt)) return { ok: false, reason: 'expiry needs expiresAt' };
+      return { ok: true, message: { type: 'expiry', expiresAt: object.expiresAt } };
     case 'exit':
       if (!isFiniteNumber(object.code)) return { ok: false, reason: 'exit needs a numeric code' };
       return { ok: true, message: { type: 'exit', code: object.code } };
@@ -124,6 +232,10 @@ export function decodeServerMessage(text: string): DecodeResult<ServerMessage> {
       }
       return { ok: true, message: { type: 'error', code: code as ErrorCode, message } };
     }
+    case 'ping':
+    case 'pong':
+      if (!isCount(object.id)) return { ok: false, reason: `${object.type} needs a numeric id` };
+      return { ok: true, message: { type: object.type, id: object.id } };
     default:
       return { ok: false, reason: `unknown control message type ${JSON.stringify(object.type)}` };
   }

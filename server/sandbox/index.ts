@@ -43,6 +43,13 @@ export interface SandboxHostConfig {
   maskProc: boolean;
 }
 
+/** A program to run, with its arguments and its complete environment. */
+export interface CommandLine {
+  file: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
 export interface SandboxOptions {
   /** The sandbox's first process; a login shell by default. */
   command?: readonly string[];
@@ -63,7 +70,12 @@ export interface Sandbox {
   /** Container root's host uid and gid; the next ids up to `size` belong to it too. */
   readonly idRange: IdRange;
   /** Starts the sandbox and runs its first process in the foreground, until it exits. */
-  readonly start: { file: string; args: string[]; env: NodeJS.ProcessEnv };
+  readonly start: CommandLine;
+  /**
+   * The command line that runs `argv` beside the first process (an extra terminal tab): in a
+   * pty of the sandbox's own, relayed like `start`, when `terminal` is true.
+   */
+  execStart(argv: readonly string[], options: { terminal: boolean }): CommandLine;
   /** Runs a command beside the first process; the sandbox must be running. */
   exec(argv: readonly string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
   /** Kills every process, removes cgroups and the bundle. Safe to call more than once. */
@@ -187,6 +199,28 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
       cgroupPath,
       idRange,
       start: { file: file ?? relay, args, env: RUNTIME_ENV },
+      execStart(command, execOptions) {
+        const execArgs = ['exec', '--cwd', '/root', ...(execOptions.terminal ? ['--tty'] : [])];
+        if (!execOptions.terminal) {
+          const [execFile = runtime.crunPath, ...rest] = runtimeArgv(runtime, [
+            ...execArgs,
+            id,
+            ...command,
+          ]);
+          return { file: execFile, args: rest, env: RUNTIME_ENV };
+        }
+        // Each tab gets its own socket: several may be starting at once.
+        const socket = join(bundle, `exec-${randomBytes(4).toString('hex')}.sock`);
+        return {
+          file: relay,
+          args: [
+            socket,
+            '--',
+            ...runtimeArgv(runtime, [...execArgs, '--console-socket', socket, id, ...command]),
+          ],
+          env: RUNTIME_ENV,
+        };
+      },
       exec: (command, execOptions) => execIn(runtime, id, command, execOptions?.timeoutMs),
       destroy() {
         destroyed ??= (async () => {

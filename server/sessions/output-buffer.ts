@@ -36,13 +36,16 @@ export class OutputBuffer {
   }
 
   /**
-   * Bytes from `offset` to the end. `lost` counts the bytes before the oldest held byte that the
-   * caller asked for but that have already rolled out.
+   * Bytes from `offset` to the end, starting at offset `start`. `lost` counts the bytes the
+   * caller asked for that have already rolled out (start - offset, when positive).
    */
-  since(offset: number): { data: Buffer; lost: number } {
+  since(offset: number): { data: Buffer; lost: number; start: number } {
     const from = Math.min(Math.max(offset, 0), this.end);
-    const lost = Math.max(0, this.start - from);
-    const skip = Math.max(from, this.start) - this.start;
-    return { data: Buffer.concat(this.chunks).subarray(skip), lost };
+    const start = Math.max(from, this.start);
+    return {
+      data: Buffer.concat(this.chunks).subarray(start - this.start),
+      lost: start - from,
+      start,
+    };
   }
 }

@@ -1,20 +1,21 @@
 /**
- * Owns every live session: creates them with unguessable ids and tokens, finds them, enforces
- * the global cap, and ends sessions no client ever attached to.
+ * Owns every live session: creates them with unguessable ids and tokens, enforces the global
+ * and per-client caps, finds them for the gateway, and ends the ones whose clocks ran out.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SandboxHost } from '../sandbox/index.js';
-import { Session } from './session.js';
+import { Session, type EndReason, type SessionPolicy } from './session.js';
 
-export interface RegistryConfig {
-  /** Most sessions alive at once. */
+export interface RegistryConfig extends SessionPolicy {
+  /** Most sessions alive at once, over all clients. */
   maxSessions: number;
-  /** A session nobody attaches to within this many ms is ended. */
-  attachTimeoutMs: number;
-  /** Output kept per session for late or returning clients, in bytes. */
-  outputBufferBytes: number;
+  /** Most sessions alive at once for one client (one IP address). */
+  maxSessionsPerClient: number;
+  /** How often the clocks are checked, in ms. */
+  sweepIntervalMs: number;
 }
 
+/** Thrown when a cap is reached; the HTTP layer answers 429 with this message. */
 export class SessionLimitError extends Error {
   override readonly name = 'SessionLimitError';
 }
@@ -24,74 +25,82 @@ function randomId(bytes: number): string {
   return randomBytes(bytes).toString('base64url');
 }
 
+function sameSecret(expected: string, given: string): boolean {
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
-  private readonly attachTimers = new Map<string, NodeJS.Timeout>();
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(
     private readonly host: SandboxHost,
     private readonly config: RegistryConfig,
-  ) {}
+  ) {
+    this.sweeper = setInterval(() => {
+      this.sweep(Date.now());
+    }, config.sweepIntervalMs);
+    this.sweeper.unref();
+  }
 
   get size(): number {
     return this.sessions.size;
   }
 
-  async create(scenario: string): Promise<Session> {
+  countFor(clientKey: string): number {
+    let count = 0;
+    for (const session of this.sessions.values()) if (session.clientKey === clientKey) count++;
+    return count;
+  }
+
+  async create(scenario: string, clientKey: string): Promise<Session> {
     if (this.sessions.size >= this.config.maxSessions) {
       throw new SessionLimitError(
         `The lab is full (${this.config.maxSessions} sessions). Try again when someone finishes.`,
       );
     }
+    if (this.countFor(clientKey) >= this.config.maxSessionsPerClient) {
+      throw new SessionLimitError(
+        `You already have ${this.config.maxSessionsPerClient} sessions open. Close one to start another.`,
+      );
+    }
     const sandbox = await this.host.create({ terminal: true });
-    const session = new Session({
-      id: randomId(16),
-      token: randomId(32),
+    const session = new Session(
+      randomId(16),
+      randomId(32),
       scenario,
+      clientKey,
       sandbox,
-      outputBufferBytes: this.config.outputBufferBytes,
-    });
+      this.config,
+    );
     this.sessions.set(session.id, session);
-    session.onExit(() => {
-      this.forget(session.id);
+    session.onEnd(() => {
+      this.sessions.delete(session.id);
     });
-    const timer = setTimeout(() => {
-      void this.end(session.id);
-    }, this.config.attachTimeoutMs);
-    timer.unref();
-    this.attachTimers.set(session.id, timer);
     return session;
   }
 
   /** The session with this id if `token` is its token; undefined otherwise (no oracle). */
   authenticate(id: string, token: string): Session | undefined {
     const session = this.sessions.get(id);
-    if (!session) return undefined;
-    const expected = Buffer.from(session.token);
-    const given = Buffer.from(token);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
-    return session;
+    return session && sameSecret(session.token, token) ? session : undefined;
   }
 
-  /** A client attached: the session no longer needs the unattached timeout. */
-  markAttached(id: string): void {
-    clearTimeout(this.attachTimers.get(id));
-    this.attachTimers.delete(id);
-  }
-
-  async end(id: string): Promise<void> {
-    const session = this.sessions.get(id);
-    this.forget(id);
-    await session?.dispose();
+  async end(id: string, reason: EndReason = 'ended'): Promise<void> {
+    await this.sessions.get(id)?.end(reason);
   }
 
   async dispose(): Promise<void> {
-    await Promise.allSettled([...this.sessions.keys()].map((id) => this.end(id)));
+    clearInterval(this.sweeper);
+    await Promise.allSettled([...this.sessions.values()].map((session) => session.end('shutdown')));
   }
 
-  private forget(id: string): void {
-    clearTimeout(this.attachTimers.get(id));
-    this.attachTimers.delete(id);
-    this.sessions.delete(id);
+  private sweep(now: number): void {
+    for (const session of this.sessions.values()) {
+      const reason = session.dueToEnd(now);
+      if (reason) void session.end(reason);
+    }
   }
 }

@@ -1,105 +1,179 @@
 /**
- * One learner session: one sandbox joined to one pty, plus the output buffer that lets a client
- * attach after output has started. It never sees a WebSocket (design.md §3).
+ * One learner session: one sandbox, its terminals (1 is the sandbox's first shell, 2.. are extra
+ * shells in the same sandbox), and the clocks that end it. It never sees a WebSocket
+ * (design.md §3): the gateway attaches and detaches, and the registry's sweep asks `dueToEnd`.
  */
-import { spawn, type IPty } from 'node-pty';
 import type { Sandbox } from '../sandbox/index.js';
 import { Emitter, type Disposable } from './disposable.js';
-import { OutputBuffer } from './output-buffer.js';
+import { Terminal } from './terminal.js';
 
-export interface SessionInit {
-  id: string;
-  token: string;
-  scenario: string;
-  sandbox: Sandbox;
+/** Timing and size rules for sessions. Every duration is in milliseconds. */
+export interface SessionPolicy {
+  /** Lifetime of a new session. */
+  ttlMs: number;
+  /** Each extension adds this much, counted from now, never past `maxTtlMs` after creation. */
+  extendMs: number;
+  /** Hard cap on a session's total lifetime, extensions included. */
+  maxTtlMs: number;
+  /** A session with no input for this long ends. */
+  idleTimeoutMs: number;
+  /** A session with no client attached for this long ends (a closed laptop, a lost network). */
+  orphanTimeoutMs: number;
+  /** Output kept per terminal for late or returning clients, in bytes. */
   outputBufferBytes: number;
-  cols?: number;
-  rows?: number;
+  /** Terminals per session (tabs), the first shell included. */
+  maxTerminals: number;
 }
 
+export type EndReason = 'exited' | 'expired' | 'idle' | 'orphaned' | 'ended' | 'shutdown';
+
+const END_MESSAGES: Record<EndReason, string> = {
+  exited: 'The shell exited, so the sandbox was removed.',
+  expired: 'The session reached its time limit, so the sandbox was removed.',
+  idle: 'The session was idle too long, so the sandbox was removed.',
+  orphaned: 'No browser was connected for too long, so the sandbox was removed.',
+  ended: 'The session was ended.',
+  shutdown: 'The lab server is shutting down.',
+};
+
+export function endMessage(reason: EndReason): string {
+  return END_MESSAGES[reason];
+}
+
+export class TerminalLimitError extends Error {
+  override readonly name = 'TerminalLimitError';
+}
+
+const LOGIN_SHELL = ['/bin/bash', '--login'];
+
 export class Session {
-  readonly id: string;
-  readonly token: string;
-  readonly scenario: string;
   readonly createdAt = Date.now();
-  private readonly sandbox: Sandbox;
-  private readonly pty: IPty;
-  private readonly output: OutputBuffer;
-  private readonly outputEmitter = new Emitter<Buffer>();
-  private readonly exitEmitter = new Emitter<number>();
-  private exitCode: number | undefined;
-  private disposed: Promise<void> | undefined;
+  private expires: number;
+  private lastInputAt = Date.now();
+  private attachments = 0;
+  /** Since when no client has been attached; the creation time until the first attach. */
+  private orphanedSince: number | undefined = Date.now();
+  private readonly terminals = new Map<number, Terminal>();
+  private readonly endEmitter = new Emitter<EndReason>();
+  private readonly expiryEmitter = new Emitter<number>();
+  private ending: Promise<void> | undefined;
+  private endReason: EndReason | undefined;
 
-  constructor(init: SessionInit) {
-    this.id = init.id;
-    this.token = init.token;
-    this.scenario = init.scenario;
-    this.sandbox = init.sandbox;
-    this.output = new OutputBuffer(init.outputBufferBytes);
-    this.pty = spawn(init.sandbox.start.file, init.sandbox.start.args, {
-      name: 'xterm-256color',
-      cols: init.cols ?? 80,
-      rows: init.rows ?? 24,
-      env: init.sandbox.start.env,
-      // Raw bytes both ways: the terminal's own UTF-8 decoder handles split sequences.
-      encoding: null,
-    });
-    this.pty.onData((data: string | Buffer) => {
-      const chunk = typeof data === 'string' ? Buffer.from(data) : data;
-      this.output.append(chunk);
-      this.outputEmitter.emit(chunk);
-    });
-    this.pty.onExit(({ exitCode }) => {
-      this.exitCode = exitCode;
-      this.exitEmitter.emit(exitCode);
-      void this.dispose();
+  constructor(
+    readonly id: string,
+    readonly token: string,
+    readonly scenario: string,
+    /** Who created it (an IP address), for per-client caps. */
+    readonly clientKey: string,
+    private readonly sandbox: Sandbox,
+    private readonly policy: SessionPolicy,
+  ) {
+    this.expires = this.createdAt + policy.ttlMs;
+    const first = this.addTerminal(1, sandbox.start, { cols: 80, rows: 24 });
+    first.onExit(() => {
+      void this.end('exited');
     });
   }
 
-  /** The exit status of the shell, once it has exited. */
-  get exited(): number | undefined {
-    return this.exitCode;
+  get expiresAt(): number {
+    return this.expires;
   }
 
-  /** Bytes of output produced so far. */
-  get outputOffset(): number {
-    return this.output.end;
+  /** Why the session ended, once it has. */
+  get ended(): EndReason | undefined {
+    return this.endReason;
   }
 
-  /** Output from `offset` on, and how many requested bytes have already rolled out. */
-  outputSince(offset: number): { data: Buffer; lost: number } {
-    return this.output.since(offset);
+  terminal(number: number): Terminal | undefined {
+    return this.terminals.get(number);
   }
 
-  onOutput(listener: (chunk: Buffer) => void): Disposable {
-    return this.outputEmitter.on(listener);
+  /** The terminal with this number, starting a new shell in the sandbox if it has none. */
+  openTerminal(number: number, size: { cols: number; rows: number }): Terminal {
+    const existing = this.terminals.get(number);
+    if (existing && existing.exited === undefined) return existing;
+    if (number < 1 || number > this.policy.maxTerminals) {
+      throw new TerminalLimitError(`A session has at most ${this.policy.maxTerminals} terminals.`);
+    }
+    const terminal = this.addTerminal(
+      number,
+      this.sandbox.execStart(LOGIN_SHELL, { terminal: true }),
+      size,
+    );
+    terminal.onExit(() => {
+      if (this.terminals.get(number) === terminal) this.terminals.delete(number);
+    });
+    return terminal;
   }
 
-  onExit(listener: (code: number) => void): Disposable {
-    return this.exitEmitter.on(listener);
+  /** Records learner input, which keeps the session from going idle. */
+  noteInput(): void {
+    this.lastInputAt = Date.now();
   }
 
-  write(data: Buffer | string): void {
-    if (this.disposed || this.exitCode !== undefined) return;
-    this.pty.write(data);
+  attached(): void {
+    this.attachments++;
+    this.orphanedSince = undefined;
   }
 
-  resize(cols: number, rows: number): void {
-    if (this.disposed || this.exitCode !== undefined) return;
-    this.pty.resize(cols, rows);
+  detached(): void {
+    this.attachments = Math.max(0, this.attachments - 1);
+    if (this.attachments === 0) this.orphanedSince = Date.now();
   }
 
-  /** Ends the shell and destroys the sandbox. Idempotent; resolves when nothing is left. */
-  dispose(): Promise<void> {
-    this.disposed ??= (async () => {
+  /** Pushes the deadline out by `extendMs` from now, within `maxTtlMs`. Returns the new one. */
+  extend(): number {
+    const cap = this.createdAt + this.policy.maxTtlMs;
+    this.expires = Math.min(cap, Math.max(this.expires, Date.now() + this.policy.extendMs));
+    this.expiryEmitter.emit(this.expires);
+    return this.expires;
+  }
+
+  /** The reason this session should end at `now`, if any. */
+  dueToEnd(now: number): EndReason | undefined {
+    if (now >= this.expires) return 'expired';
+    if (now - this.lastInputAt >= this.policy.idleTimeoutMs) return 'idle';
+    if (
+      this.orphanedSince !== undefined &&
+      now - this.orphanedSince >= this.policy.orphanTimeoutMs
+    ) {
+      return 'orphaned';
+    }
+    return undefined;
+  }
+
+  onEnd(listener: (reason: EndReason) => void): Disposable {
+    return this.endEmitter.on(listener);
+  }
+
+  onExpiry(listener: (expiresAt: number) => void): Disposable {
+    return this.expiryEmitter.on(listener);
+  }
+
+  /** Ends every shell and destroys the sandbox. Idempotent; resolves when nothing is left. */
+  end(reason: EndReason): Promise<void> {
+    this.ending ??= (async () => {
+      this.endReason = reason;
+      this.endEmitter.emit(reason);
       try {
         await this.sandbox.destroy();
       } finally {
-        if (this.exitCode === undefined) this.pty.kill('SIGKILL');
-        this.outputEmitter.clear();
-        this.exitEmitter.clear();
+        for (const terminal of this.terminals.values()) terminal.kill();
+        this.terminals.clear();
+        this.endEmitter.clear();
+        this.expiryEmitter.clear();
       }
     })();
-    return this.disposed;
+    return this.ending;
+  }
+
+  private addTerminal(
+    number: number,
+    command: Sandbox['start'],
+    size: { cols: number; rows: number },
+  ): Terminal {
+    const terminal = new Terminal(number, command, size, this.policy.outputBufferBytes);
+    this.terminals.set(number, terminal);
+    return terminal;
   }
 }

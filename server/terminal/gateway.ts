@@ -1,36 +1,49 @@
 /**
- * The terminal gateway: authenticates WebSocket upgrades on /api/terminal and bridges one
- * connection to one session. It speaks the wire protocol (lib/protocol) and calls only the
- * sessions API, never the sandbox.
+ * The terminal gateway: authenticates WebSocket upgrades on /api/terminal, waits for the
+ * client's `hello`, and joins the connection to one terminal of one session. It speaks the
+ * wire protocol (lib/protocol) and calls only the sessions API, never the sandbox.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { SUBPROTOCOL, decodeClientMessage, encodeMessage } from '../../lib/protocol/index.js';
-import type { Session } from '../sessions/session.js';
+import {
+  CLOSE_CODES,
+  SUBPROTOCOL,
+  decodeClientMessage,
+  encodeMessage,
+  type HelloMessage,
+} from '../../lib/protocol/index.js';
 import type { SessionRegistry } from '../sessions/registry.js';
+import { TerminalLimitError, type Session } from '../sessions/session.js';
+import { Attachment, CLOSE, type AttachmentPolicy } from './attachment.js';
 
-export interface GatewayConfig {
+export interface GatewayConfig extends AttachmentPolicy {
   allowedOrigins: readonly string[];
   /** Largest frame a client may send, in bytes; bigger ones close the connection (1009). */
   maxPayloadBytes: number;
-  /** A client this many bytes behind on output is treated as dead and disconnected. */
-  maxBufferedBytes: number;
+  /** A client must say hello within this many ms of connecting. */
+  helloTimeoutMs: number;
+  /** Interval of WebSocket pings; a client that misses one is terminated. */
+  heartbeatIntervalMs: number;
+  log: (message: string) => void;
 }
 
 export interface TerminalGateway {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Open connections, for metrics and tests. */
+  readonly connections: number;
   dispose(): Promise<void>;
 }
-
-/** Close codes from RFC 6455 §7.4.1. */
-const CLOSE = { normal: 1000, goingAway: 1001, unsupportedData: 1003, tooSlow: 1008 } as const;
 
 function reject(socket: Duplex, status: number, reason: string): void {
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
       `Content-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
   );
+}
+
+function remoteAddress(request: IncomingMessage): string {
+  return request.socket.remoteAddress ?? 'unknown';
 }
 
 export function createTerminalGateway(
@@ -43,16 +56,34 @@ export function createTerminalGateway(
     perMessageDeflate: false, // measured slower and 3x the CPU for pty traffic (design.md §5)
     handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
+  /** The one attachment per session terminal; a newer one takes over. */
+  const attachments = new Map<string, Attachment>();
+  const alive = new WeakSet<WebSocket>();
+
+  const heartbeat = setInterval(() => {
+    for (const ws of server.clients) {
+      if (!alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      alive.delete(ws);
+      ws.ping();
+    }
+  }, config.heartbeatIntervalMs);
+  heartbeat.unref();
 
   function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     // One condition at a time, each failure with its own status, before anything is attached.
+    const from = remoteAddress(request);
     const origin = request.headers.origin;
     if (!origin || !config.allowedOrigins.includes(origin)) {
+      config.log(`terminal rejected (403 origin ${origin ?? 'missing'}) from ${from}`);
       reject(socket, 403, 'Forbidden origin');
       return;
     }
     const protocols = request.headers['sec-websocket-protocol'] ?? '';
     if (!protocols.split(',').some((protocol) => protocol.trim() === SUBPROTOCOL)) {
+      config.log(`terminal rejected (400 subprotocol "${protocols}") from ${from}`);
       reject(socket, 400, `Subprotocol ${SUBPROTOCOL} required`);
       return;
     }
@@ -62,61 +93,122 @@ export function createTerminalGateway(
       url.searchParams.get('token') ?? '',
     );
     if (!session) {
+      config.log(`terminal rejected (403 unknown session or wrong token) from ${from}`);
       reject(socket, 403, 'Unknown session or wrong token');
       return;
     }
     server.handleUpgrade(request, socket, head, (ws) => {
-      attach(ws, session);
+      awaitHello(ws, session, from);
     });
   }
 
-  function attach(ws: WebSocket, session: Session): void {
-    registry.markAttached(session.id);
-    // Whatever the shell printed before the client arrived (the first prompt, usually).
-    const { data } = session.outputSince(0);
-    if (data.length > 0) ws.send(data, { binary: true });
-
-    const output = session.onOutput((chunk) => {
-      if (ws.bufferedAmount > config.maxBufferedBytes) {
-        ws.close(CLOSE.tooSlow, 'client too slow');
+  function awaitHello(ws: WebSocket, session: Session, from: string): void {
+    alive.add(ws);
+    ws.on('pong', () => alive.add(ws));
+    // Oversized frames (1009) and invalid UTF-8 (1007) are closed by ws itself; it reports them
+    // here, and an unhandled 'error' event would take the whole server down.
+    ws.on('error', (error) => {
+      config.log(`terminal connection from ${from} closed: ${error.message}`);
+    });
+    const fail = (code: number, reason: string, detail: string): void => {
+      config.log(`terminal ${session.id} from ${from}: ${detail}`);
+      ws.send(encodeMessage({ type: 'error', code: 'bad-hello', message: detail }));
+      ws.close(code, reason);
+    };
+    const timer = setTimeout(() => {
+      fail(CLOSE_CODES.protocolError, 'no hello', 'no hello within the time limit');
+    }, config.helloTimeoutMs);
+    ws.once('close', () => {
+      clearTimeout(timer);
+    });
+    ws.once('message', (data: Buffer, isBinary) => {
+      clearTimeout(timer);
+      const decoded = isBinary ? undefined : decodeClientMessage(data.toString('utf8'));
+      if (decoded?.ok !== true || decoded.message.type !== 'hello') {
+        fail(
+          CLOSE_CODES.protocolError,
+          'bad hello',
+          decoded?.ok === false ? decoded.reason : 'the first message must be hello',
+        );
         return;
       }
-      ws.send(chunk, { binary: true });
+      attach(ws, session, decoded.message, from);
     });
-    const exit = session.onExit((code) => {
-      ws.send(encodeMessage({ type: 'exit', code }));
-      ws.close(CLOSE.normal, 'shell exited');
-    });
+  }
+
+  function attach(ws: WebSocket, session: Session, hello: HelloMessage, from: string): void {
+    if (session.ended) {
+      ws.close(CLOSE_CODES.sessionEnded, 'session ended');
+      return;
+    }
+    let terminal;
+    try {
+      terminal = session.openTerminal(hello.terminal, hello);
+    } catch (error) {
+      const limited = error instanceof TerminalLimitError;
+      config.log(`terminal ${session.id}/${hello.terminal} from ${from} failed: ${String(error)}`);
+      ws.send(
+        encodeMessage({
+          type: 'error',
+          code: limited ? 'terminal-limit' : 'sandbox-failed',
+          message: limited ? error.message : 'Could not open a shell in the sandbox.',
+        }),
+      );
+      ws.close(CLOSE_CODES.sessionEnded, 'no terminal');
+      return;
+    }
+    terminal.resize(hello.cols, hello.rows);
+
+    const key = `${session.id}/${hello.terminal}`;
+    attachments.get(key)?.takeOver();
+    const attachment = new Attachment(ws, session, terminal, config);
+    attachments.set(key, attachment);
+    attachment.start(hello.offset);
 
     ws.on('message', (data: Buffer, isBinary) => {
       if (isBinary) {
-        session.write(data);
+        attachment.input(data);
         return;
       }
       const decoded = decodeClientMessage(data.toString('utf8'));
       if (!decoded.ok) {
-        ws.send(encodeMessage({ type: 'error', code: 'bad-frame', message: decoded.reason }));
-        ws.close(CLOSE.unsupportedData, 'bad frame');
+        config.log(`terminal ${key} from ${from}: bad frame (${decoded.reason})`);
+        attachment.send({ type: 'error', code: 'bad-frame', message: decoded.reason });
+        ws.close(CLOSE_CODES.protocolError, 'bad frame');
         return;
       }
-      session.resize(decoded.message.cols, decoded.message.rows);
+      const message = decoded.message;
+      switch (message.type) {
+        case 'resize':
+          attachment.resize(message.cols, message.rows);
+          break;
+        case 'ack':
+          attachment.ack(message.bytes);
+          break;
+        case 'ping':
+          attachment.send({ type: 'pong', id: message.id });
+          break;
+        case 'pong':
+          break;
+        case 'hello':
+          attachment.send({ type: 'error', code: 'bad-frame', message: 'hello was already said' });
+          ws.close(CLOSE_CODES.protocolError, 'second hello');
+          break;
+      }
     });
-
-    // Oversized frames (1009) and invalid UTF-8 (1007) are closed by ws itself; it reports them
-    // here, and an unhandled 'error' event would take the whole server down.
-    ws.on('error', () => undefined);
-
     ws.on('close', () => {
-      output.dispose();
-      exit.dispose();
-      // The walking skeleton has no reconnect yet: a closed connection ends the session.
-      void registry.end(session.id);
+      attachment.detach();
+      if (attachments.get(key) === attachment) attachments.delete(key);
     });
   }
 
   return {
     handleUpgrade,
+    get connections() {
+      return server.clients.size;
+    },
     async dispose() {
+      clearInterval(heartbeat);
       for (const client of server.clients) client.close(CLOSE.goingAway, 'server shutting down');
       await new Promise<void>((resolve) => {
         server.close(() => {

@@ -1,0 +1,135 @@
+/**
+ * One WebSocket joined to one terminal of a session, after a valid `hello`: replay of what the
+ * client missed, batched output under ack-based flow control, input, resize, and a heartbeat.
+ * Every listener it registers is released by `detach`.
+ */
+import type { WebSocket } from 'ws';
+import { CLOSE_CODES, encodeMessage, type ServerMessage } from '../../lib/protocol/index.js';
+import type { Disposable } from '../sessions/disposable.js';
+import { endMessage, type Session } from '../sessions/session.js';
+import type { Terminal } from '../sessions/terminal.js';
+import { OutputBatcher, type BatchPolicy } from './batcher.js';
+import { FlowController, type Watermarks } from './flow-control.js';
+
+export interface AttachmentPolicy {
+  batch: BatchPolicy;
+  flow: Watermarks;
+  /** A client this many bytes behind in the socket itself is dead or hostile: disconnect it. */
+  maxBufferedBytes: number;
+  /** Replay is sent in frames of at most this size. */
+  replayChunkBytes: number;
+}
+
+/** Close codes from RFC 6455 §7.4.1. */
+export const CLOSE = { normal: 1000, goingAway: 1001, policy: 1008 } as const;
+
+export class Attachment {
+  private readonly disposables: Disposable[] = [];
+  private readonly batcher: OutputBatcher;
+  private readonly flow: FlowController;
+  private detached = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly session: Session,
+    readonly terminal: Terminal,
+    private readonly policy: AttachmentPolicy,
+  ) {
+    this.flow = new FlowController(
+      policy.flow,
+      () => {
+        terminal.pause();
+      },
+      () => {
+        terminal.resume();
+      },
+    );
+    this.batcher = new OutputBatcher(policy.batch, (data) => {
+      this.sendOutput(data);
+    });
+  }
+
+  /** Sends `ready` and the output after `offset`, then streams live output. */
+  start(offset: number): void {
+    const replay = this.terminal.outputSince(offset);
+    this.send({
+      type: 'ready',
+      terminal: this.terminal.number,
+      offset: replay.start,
+      lost: replay.lost,
+      expiresAt: this.session.expiresAt,
+    });
+    for (let at = 0; at < replay.data.length; at += this.policy.replayChunkBytes) {
+      this.sendOutput(replay.data.subarray(at, at + this.policy.replayChunkBytes));
+    }
+    this.session.attached();
+    this.disposables.push(
+      this.terminal.onOutput((chunk) => {
+        this.batcher.push(chunk);
+      }),
+      this.terminal.onExit((code) => {
+        this.batcher.flush();
+        this.send({ type: 'exit', code });
+        this.ws.close(CLOSE.normal, 'shell exited');
+      }),
+      this.session.onExpiry((expiresAt) => {
+        this.send({ type: 'expiry', expiresAt });
+      }),
+      this.session.onEnd((reason) => {
+        if (reason === 'exited') return; // the terminal's own exit message says it
+        this.batcher.flush();
+        this.send({ type: 'error', code: 'session-ended', message: endMessage(reason) });
+        this.ws.close(CLOSE_CODES.sessionEnded, reason);
+      }),
+    );
+  }
+
+  input(data: Buffer): void {
+    this.session.noteInput();
+    this.batcher.noteInput();
+    this.terminal.write(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    this.terminal.resize(cols, rows);
+  }
+
+  ack(bytes: number): void {
+    this.flow.acked(bytes);
+  }
+
+  send(message: ServerMessage): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeMessage(message));
+  }
+
+  /** Another tab attached to the same terminal: tell this one, and let it go. */
+  takeOver(): void {
+    this.send({
+      type: 'error',
+      code: 'taken-over',
+      message: 'This terminal was opened in another tab or window.',
+    });
+    this.ws.close(CLOSE_CODES.takenOver, 'taken over');
+    this.detach();
+  }
+
+  /** Releases every listener; output keeps flowing into the terminal's buffer for a reconnect. */
+  detach(): void {
+    if (this.detached) return;
+    this.detached = true;
+    for (const disposable of this.disposables) disposable.dispose();
+    this.batcher.dispose();
+    this.flow.release();
+    this.session.detached();
+  }
+
+  private sendOutput(data: Buffer): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > this.policy.maxBufferedBytes) {
+      this.ws.close(CLOSE.policy, 'client too slow');
+      return;
+    }
+    this.ws.send(data, { binary: true });
+    this.flow.sent(data.length);
+  }
+}
