@@ -34,6 +34,7 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
     maxSessions: config.maxSessions,
     maxSessionsPerClient: config.sessions.maxPerClient,
     sweepIntervalMs: 1000,
+    startTimeoutMs: 10_000,
   });
   const gateway = createTerminalGateway(registry, {
     allowedOrigins: config.allowedOrigins,

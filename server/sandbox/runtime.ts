@@ -106,7 +106,8 @@ export async function removeContainer(
   await runRuntime(config, ['kill', id, 'KILL']);
   await waitUntilEmpty(config.layout, cgroupPath);
   const deleted = await runRuntime(config, ['delete', '--force', id]);
-  if (deleted.code !== 0 && !/does not exist|not found/i.test(deleted.stderr)) {
+  // `crun run` deletes its container itself when the init exits, so it may have won the race.
+  if (deleted.code !== 0 && !/does not exist|not found|no such file/i.test(deleted.stderr)) {
     throw new Error(`crun delete ${id} failed: ${deleted.stderr.trim()}`);
   }
 }

@@ -3,7 +3,7 @@
  * and per-client caps, finds them for the gateway, and ends the ones whose clocks ran out.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { SandboxHost } from '../sandbox/index.js';
+import { SandboxError, type SandboxHost } from '../sandbox/index.js';
 import { Session, type EndReason, type SessionPolicy } from './session.js';
 
 export interface RegistryConfig extends SessionPolicy {
@@ -13,6 +13,8 @@ export interface RegistryConfig extends SessionPolicy {
   maxSessionsPerClient: number;
   /** How often the clocks are checked, in ms. */
   sweepIntervalMs: number;
+  /** A new sandbox's shell must print its prompt within this many ms. */
+  startTimeoutMs: number;
 }
 
 /** Thrown when a cap is reached; the HTTP layer answers 429 with this message. */
@@ -79,6 +81,16 @@ export class SessionRegistry {
     session.onEnd(() => {
       this.sessions.delete(session.id);
     });
+    // Hand out only a shell that is up: a sandbox that fails to start is an error now, not a
+    // dead terminal later, and teardown never races the runtime's own start-up.
+    try {
+      await session.started(this.config.startTimeoutMs);
+    } catch (error) {
+      await session.end('ended');
+      throw new SandboxError('start-failed', `The sandbox did not start: ${String(error)}.`, {
+        cause: error,
+      });
+    }
     return session;
   }
 

@@ -84,6 +84,14 @@ export class Session {
     return this.endReason;
   }
 
+  /** Resolves once the first shell has printed (its prompt); see Terminal.firstOutput. */
+  started(timeoutMs: number): Promise<void> {
+    const first = this.terminals.get(1);
+    return first
+      ? first.firstOutput(timeoutMs)
+      : Promise.reject(new Error('the session has ended'));
+  }
+
   terminal(number: number): Terminal | undefined {
     return this.terminals.get(number);
   }

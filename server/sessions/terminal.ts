@@ -38,6 +38,7 @@ export class Terminal {
     });
     this.pty.onData((data: string | Buffer) => {
       const chunk = typeof data === 'string' ? Buffer.from(data) : data;
+      if (chunk.length === 0) return; // node-pty may report an empty read; it is not output
       this.output.append(chunk);
       this.outputEmitter.emit(chunk);
     });
@@ -46,6 +47,32 @@ export class Terminal {
       this.exitEmitter.emit(this.exitCode);
       this.outputEmitter.clear();
       this.exitEmitter.clear();
+    });
+  }
+
+  /**
+   * Resolves at the first byte of output (the shell is up: its prompt), or rejects if the
+   * process exits first or stays silent for `timeoutMs`.
+   */
+  firstOutput(timeoutMs: number): Promise<void> {
+    if (this.output.end > 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const settle = (error?: Error): void => {
+        clearTimeout(timer);
+        output.dispose();
+        exit.dispose();
+        if (error) reject(error);
+        else resolve();
+      };
+      const timer = setTimeout(() => {
+        settle(new Error(`no output within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const output = this.onOutput(() => {
+        settle();
+      });
+      const exit = this.onExit((code) => {
+        settle(new Error(`exited with ${code} before any output`));
+      });
     });
   }
 

@@ -1,0 +1,453 @@
+/**
+ * The terminal transport end to end, without the browser: real WebSockets (ws), real node-pty,
+ * real crun sandboxes. Runs as root.
+ */
+import { createServer, type Server } from 'node:http';
+import { readdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import {
+  CLOSE_CODES,
+  PROTOCOL_VERSION,
+  SUBPROTOCOL,
+  decodeServerMessage,
+  encodeMessage,
+  type ClientMessage,
+  type ServerMessage,
+} from '../../lib/protocol/index.js';
+import { loadConfig } from '../config.js';
+import { openSandboxHost, type SandboxHost } from '../sandbox/index.js';
+import { SessionLimitError, SessionRegistry } from '../sessions/registry.js';
+import type { Session } from '../sessions/session.js';
+import { createTerminalGateway, type TerminalGateway } from './gateway.js';
+
+const ORIGIN = 'http://lab.test';
+const ESC = String.fromCharCode(0x1b);
+const HIGH_WATERMARK = 256 * 1024;
+const config = loadConfig({
+  ...process.env,
+  NESTBOX_RUN_DIR: '/run/nestbox-it-transport',
+  NESTBOX_ID_BASE: '1200000000',
+});
+
+let host: SandboxHost;
+let registry: SessionRegistry;
+let gateway: TerminalGateway;
+let server: Server;
+let port = 0;
+const logged: string[] = [];
+
+beforeAll(async () => {
+  host = await openSandboxHost({ ...config, maxSandboxes: 8 });
+  registry = new SessionRegistry(host, {
+    ...config.sessions,
+    outputBufferBytes: 64 * 1024,
+    orphanTimeoutMs: 1500,
+    maxSessions: 6,
+    maxSessionsPerClient: 5,
+    sweepIntervalMs: 100,
+    startTimeoutMs: 10_000,
+  });
+  gateway = createTerminalGateway(registry, {
+    allowedOrigins: [ORIGIN],
+    maxPayloadBytes: 64 * 1024,
+    maxBufferedBytes: 4 * 1024 * 1024,
+    helloTimeoutMs: 1000,
+    heartbeatIntervalMs: 30_000,
+    replayChunkBytes: 64 * 1024,
+    batch: { delayMs: 3, maxBytes: 64 * 1024 },
+    flow: { highBytes: HIGH_WATERMARK, lowBytes: 64 * 1024 },
+    log: (message) => logged.push(message),
+  });
+  server = createServer();
+  server.on('upgrade', (request, socket, head) => {
+    gateway.handleUpgrade(request, socket, head);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  port = typeof address === 'object' && address ? address.port : 0;
+});
+
+afterAll(async () => {
+  await gateway.dispose();
+  await registry.dispose();
+  await host.dispose();
+  server.close();
+});
+
+async function waitFor<T>(
+  probe: () => T | undefined,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+interface ClientOptions {
+  session: Session;
+  token?: string;
+  origin?: string;
+  protocol?: string;
+  terminal?: number;
+  offset?: number;
+  /** Ack output as it arrives (a fast browser); false models a browser that stopped rendering. */
+  autoAck?: boolean;
+  hello?: boolean;
+}
+
+/** A scripted browser: says hello, collects output and control messages, acks on request. */
+class Client {
+  readonly ws: WebSocket;
+  output = Buffer.alloc(0);
+  readonly messages: ServerMessage[] = [];
+  closed: { code: number; reason: string } | undefined;
+  httpStatus: number | undefined;
+  private unacked = 0;
+
+  constructor(private readonly options: ClientOptions) {
+    const { session } = options;
+    const token = options.token ?? session.token;
+    this.ws = new WebSocket(
+      `ws://127.0.0.1:${port}/api/terminal?session=${session.id}&token=${token}`,
+      options.protocol ?? SUBPROTOCOL,
+      { origin: options.origin ?? ORIGIN },
+    );
+    this.ws.on('unexpected-response', (_request, response) => {
+      this.httpStatus = response.statusCode;
+      this.closed = { code: -1, reason: 'http' };
+    });
+    this.ws.on('error', () => undefined);
+    this.ws.on('open', () => {
+      if (options.hello !== false) {
+        this.send({
+          type: 'hello',
+          version: PROTOCOL_VERSION,
+          terminal: options.terminal ?? 1,
+          offset: options.offset ?? 0,
+          cols: 80,
+          rows: 24,
+        });
+      }
+    });
+    this.ws.on('message', (data: Buffer, isBinary) => {
+      if (isBinary) {
+        this.output = Buffer.concat([this.output, data]);
+        if (options.autoAck === false) this.unacked += data.length;
+        else this.send({ type: 'ack', bytes: data.length });
+        return;
+      }
+      const decoded = decodeServerMessage(data.toString());
+      if (decoded.ok) this.messages.push(decoded.message);
+    });
+    this.ws.on('close', (code, reason) => {
+      this.closed ??= { code, reason: reason.toString() };
+    });
+  }
+
+  get text(): string {
+    return this.output.toString('latin1');
+  }
+
+  send(message: ClientMessage): void {
+    this.ws.send(encodeMessage(message));
+  }
+
+  type(text: string): void {
+    this.ws.send(Buffer.from(text), { binary: true });
+  }
+
+  ackAll(): void {
+    this.send({ type: 'ack', bytes: this.unacked });
+    this.unacked = 0;
+  }
+
+  waitForText(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray> {
+    return waitFor(() => pattern.exec(this.text) ?? undefined, String(pattern), timeoutMs);
+  }
+
+  waitForMessage<T extends ServerMessage['type']>(
+    type: T,
+  ): Promise<Extract<ServerMessage, { type: T }>> {
+    return waitFor(
+      () =>
+        this.messages.find(
+          (message): message is Extract<ServerMessage, { type: T }> => message.type === type,
+        ),
+      `a ${type} message`,
+    );
+  }
+
+  waitForClose(): Promise<{ code: number; reason: string }> {
+    return waitFor(() => this.closed, 'the connection to close');
+  }
+
+  async close(): Promise<void> {
+    this.ws.close();
+    await this.waitForClose();
+  }
+}
+
+async function newSession(): Promise<Session> {
+  return registry.create('hello-sandbox', 'test-client');
+}
+
+async function readyClient(options: ClientOptions): Promise<Client> {
+  const client = new Client(options);
+  await client.waitForMessage('ready');
+  await client.waitForText(/root@nestbox:~# $/);
+  return client;
+}
+
+describe('the terminal transport', () => {
+  it('echoes commands through a real sandboxed shell', async () => {
+    const session = await newSession();
+    const client = await readyClient({ session });
+    client.type('echo $((6*7))\r');
+    await client.waitForText(/\b42\r\n/);
+    await session.end('ended');
+  });
+
+  it('carries all 256 byte values both ways unchanged', async () => {
+    const session = await newSession();
+    const client = await readyClient({ session });
+    // Raw mode: no echo, no line editing, no CR/LF translation, no signals.
+    client.type('stty raw -echo; head -c 256 | od -An -v -tx1 | tr -d " \\n"; echo; ');
+    client.type(
+      'python3 -c \'import sys; sys.stdout.buffer.write(b"<<" + bytes(range(256)) + b">>")\'\r',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    client.ws.send(Buffer.from(Array.from({ length: 256 }, (_, byte) => byte)), { binary: true });
+    const hex = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0')).join(
+      '',
+    );
+    await client.waitForText(new RegExp(hex));
+    const all = Buffer.from(Array.from({ length: 256 }, (_, byte) => byte));
+    await waitFor(
+      () =>
+        client.output.includes(Buffer.concat([Buffer.from('<<'), all, Buffer.from('>>')]))
+          ? true
+          : undefined,
+      'the 256 bytes',
+    );
+    await session.end('ended');
+  });
+
+  it('clamps absurd resize values and keeps the connection', async () => {
+    const session = await newSession();
+    const client = await readyClient({ session });
+    client.ws.send(JSON.stringify({ type: 'resize', cols: 1e9, rows: -1 }));
+    client.type('stty size\r');
+    await client.waitForText(/\b1 1000\r\n/);
+    client.send({ type: 'resize', cols: 123, rows: 45 });
+    client.type('stty size\r');
+    await client.waitForText(/\b45 123\r\n/);
+    expect(client.closed).toBeUndefined();
+    await session.end('ended');
+  });
+
+  it('stops reading the pty while the client is behind, and resumes on ack', async () => {
+    const session = await newSession();
+    const client = await readyClient({ session, autoAck: false });
+    client.ackAll();
+    client.type('yes\r');
+    const terminal = session.terminal(1);
+    if (!terminal) throw new Error('no terminal');
+    await waitFor(() => (terminal.isPaused ? true : undefined), 'the pty to pause');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const offsetWhilePaused = terminal.outputOffset;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Paused means paused: not one more byte was read from the pty.
+    expect(terminal.outputOffset).toBe(offsetWhilePaused);
+    expect(client.output.length).toBeLessThanOrEqual(HIGH_WATERMARK + 64 * 1024);
+
+    client.ackAll();
+    await waitFor(
+      () => (terminal.outputOffset > offsetWhilePaused ? true : undefined),
+      'reading to resume',
+    );
+    client.type('\x03');
+    // With the flood held back, the prompt comes back after Ctrl-C once the client catches up.
+    const ackLoop = setInterval(() => {
+      client.ackAll();
+    }, 5);
+    try {
+      // (bash may switch bracketed paste back on, ESC [?2004h, before the prompt)
+      await client.waitForText(new RegExp(`\\^C\r\n(${ESC}\\[\\?2004h)?root@nestbox:~# $`));
+    } finally {
+      clearInterval(ackLoop);
+    }
+    await session.end('ended');
+  });
+
+  it('replays exactly the missed bytes after a reconnect', async () => {
+    const session = await newSession();
+    const first = await readyClient({ session });
+    first.type('for i in $(seq 1 400); do echo line-$i; done; sleep 0.5; echo finished-$((1+1))\r');
+    await first.waitForText(/line-100\r\n/);
+    await first.close();
+    const kept = first.output;
+
+    const second = await readyClient({ session, offset: kept.length });
+    const ready = await second.waitForMessage('ready');
+    expect(ready.offset).toBe(kept.length);
+    expect(ready.lost).toBe(0);
+    await second.waitForText(/finished-2\r\n/);
+    const whole = Buffer.concat([kept, second.output]).toString();
+    const lines = whole.match(/^line-\d+\r$/gm) ?? [];
+    expect(lines).toEqual(Array.from({ length: 400 }, (_, index) => `line-${index + 1}\r`));
+    await session.end('ended');
+  });
+
+  it('says how much output was lost when it rolled out of the buffer', async () => {
+    const session = await newSession();
+    const first = await readyClient({ session });
+    first.type("sleep 0.5; head -c 200000 /dev/zero | tr '\\0' x; echo; echo done-$((2+3))\r");
+    await first.close();
+    // Detached (the orphan timeout is 1.5 s), the flood rolls through the 64 KiB buffer.
+    await waitFor(
+      () => ((session.terminal(1)?.outputOffset ?? 0) > 200_000 ? true : undefined),
+      'the flood',
+    );
+
+    const second = new Client({ session, offset: first.output.length });
+    const ready = await second.waitForMessage('ready');
+    expect(ready.lost).toBeGreaterThan(100_000);
+    expect(ready.offset).toBe(first.output.length + ready.lost);
+    await second.waitForText(/done-5\r\n/);
+    await session.end('ended');
+  });
+
+  it('lets a second tab take the terminal over and tells the first', async () => {
+    const session = await newSession();
+    const first = await readyClient({ session });
+    const second = await readyClient({ session });
+    const notice = await first.waitForMessage('error');
+    expect(notice.code).toBe('taken-over');
+    expect((await first.waitForClose()).code).toBe(CLOSE_CODES.takenOver);
+    second.type('echo still-$((3*3))\r');
+    await second.waitForText(/still-9/);
+    await session.end('ended');
+  });
+
+  it('opens extra terminals as new shells in the same sandbox', async () => {
+    const session = await newSession();
+    const one = await readyClient({ session });
+    const two = await readyClient({ session, terminal: 2 });
+    one.type('echo "one=$$ $(hostname)"\r');
+    two.type('echo "two=$$ $(hostname)"; ps -e -o comm= | sort | uniq -c | grep bash\r');
+    const [, pidOne] = await one.waitForText(/one=(\d+) nestbox/);
+    const [, pidTwo] = await two.waitForText(/two=(\d+) nestbox/);
+    expect(pidOne).not.toBe(pidTwo);
+    await two.waitForText(/\s2 bash/);
+    await session.end('ended');
+  });
+
+  it('ends the session when the shell exits', async () => {
+    const session = await newSession();
+    const client = await readyClient({ session });
+    client.type('exit 3\r');
+    const exit = await client.waitForMessage('exit');
+    expect(exit.code).toBe(3);
+    expect((await client.waitForClose()).code).toBe(1000);
+    await waitFor(
+      () => (registry.authenticate(session.id, session.token) ? undefined : true),
+      'the session to end',
+    );
+  });
+
+  it('destroys an orphaned session after the orphan timeout', async () => {
+    const session = await newSession();
+    const client = await readyClient({ session });
+    await client.close();
+    expect(registry.authenticate(session.id, session.token)).toBe(session);
+    await waitFor(() => (session.ended ? true : undefined), 'the orphan timeout', 5000);
+    expect(session.ended).toBe('orphaned');
+    expect(registry.authenticate(session.id, session.token)).toBeUndefined();
+    // Every earlier test ended its session, so no sandbox bundle may remain.
+    await waitFor(
+      () => (readdirSync(`${config.runDir}/bundles`).length === 0 ? true : undefined),
+      'the bundle to go',
+    );
+  });
+
+  it('enforces the per-client cap', async () => {
+    const sessions = await Promise.all(
+      [1, 2, 3, 4, 5].map(() => registry.create('hello-sandbox', 'greedy')),
+    );
+    await expect(registry.create('hello-sandbox', 'greedy')).rejects.toBeInstanceOf(
+      SessionLimitError,
+    );
+    await Promise.all(sessions.map((session) => session.end('ended')));
+  });
+});
+
+describe('the terminal gateway refuses', () => {
+  let session: Session;
+
+  beforeAll(async () => {
+    session = await newSession();
+  });
+
+  afterAll(async () => {
+    await session.end('ended');
+  });
+
+  it('a foreign or missing Origin with 403', async () => {
+    const foreign = new Client({ session, origin: 'http://evil.test' });
+    await foreign.waitForClose();
+    expect(foreign.httpStatus).toBe(403);
+    expect(logged.some((line) => line.includes('403 origin http://evil.test'))).toBe(true);
+  });
+
+  it('a wrong token, or another session id, with 403', async () => {
+    const wrong = new Client({ session, token: 'x'.repeat(43) });
+    await wrong.waitForClose();
+    expect(wrong.httpStatus).toBe(403);
+    const other = await newSession();
+    const borrowed = new Client({ session: other, token: session.token });
+    await borrowed.waitForClose();
+    expect(borrowed.httpStatus).toBe(403);
+    await other.end('ended');
+  });
+
+  it('a missing subprotocol with 400', async () => {
+    const client = new Client({ session, protocol: 'chat' });
+    await client.waitForClose();
+    expect(client.httpStatus).toBe(400);
+  });
+
+  it('a client that never says hello', async () => {
+    const client = new Client({ session, hello: false });
+    expect((await client.waitForClose()).code).toBe(CLOSE_CODES.protocolError);
+  });
+
+  it('invalid JSON, closing only that connection', async () => {
+    const bad = await readyClient({ session });
+    bad.ws.send('{not json');
+    expect((await bad.waitForClose()).code).toBe(CLOSE_CODES.protocolError);
+    expect(
+      bad.messages.some((message) => message.type === 'error' && message.code === 'bad-frame'),
+    ).toBe(true);
+    const good = await readyClient({ session });
+    good.type('echo fine-$((5+5))\r');
+    await good.waitForText(/fine-10/);
+  });
+
+  it('invalid UTF-8 in a text frame (1007) and an oversized frame (1009)', async () => {
+    const badText = await readyClient({ session });
+    badText.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+    expect((await badText.waitForClose()).code).toBe(1007);
+    const huge = await readyClient({ session });
+    huge.ws.send(Buffer.alloc(10 * 1024 * 1024, 0x61), { binary: true });
+    expect((await huge.waitForClose()).code).toBe(1009);
+    const good = await readyClient({ session });
+    good.type('echo alive\r');
+    await good.waitForText(/\balive\r\n/);
+  });
+});
