@@ -7,7 +7,16 @@ const typeScriptFiles = ['**/*.ts', '**/*.tsx'];
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', '.next/', 'next-env.d.ts', 'public/'],
+    // Local scratch folders (git-ignored) are not part of the project.
+    ignores: [
+      'node_modules/',
+      '.next/',
+      'next-env.d.ts',
+      'public/',
+      '.scratch/',
+      '.exp/',
+      'test-results/',
+    ],
   },
   ...nextVitals,
   js.configs.recommended,

@@ -87,7 +87,8 @@ describe('client messages', () => {
     for (let i = 0; i < 5000; i++) {
       const length = Math.floor(random() * 60);
       let text = '';
-      for (let j = 0; j < length; j++) text += alphabet.charAt(Math.floor(random() * alphabet.length));
+      for (let j = 0; j < length; j++)
+        text += alphabet.charAt(Math.floor(random() * alphabet.length));
       expect(() => decodeClientMessage(text)).not.toThrow();
       expect(() => decodeServerMessage(text)).not.toThrow();
     }
