@@ -35,6 +35,9 @@ function sameSecret(expected: string, given: string): boolean {
 
 export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
+  /** Sessions being started, per client: a burst of requests must not slip past the caps. */
+  private readonly starting = new Map<string, number>();
+  private startingTotal = 0;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -51,14 +54,15 @@ export class SessionRegistry {
     return this.sessions.size;
   }
 
+  /** Sessions a client holds, counting those still starting. */
   countFor(clientKey: string): number {
-    let count = 0;
+    let count = this.starting.get(clientKey) ?? 0;
     for (const session of this.sessions.values()) if (session.clientKey === clientKey) count++;
     return count;
   }
 
   async create(scenario: string, clientKey: string): Promise<Session> {
-    if (this.sessions.size >= this.config.maxSessions) {
+    if (this.sessions.size + this.startingTotal >= this.config.maxSessions) {
       throw new SessionLimitError(
         `The lab is full (${this.config.maxSessions} sessions). Try again when someone finishes.`,
       );
@@ -68,7 +72,18 @@ export class SessionRegistry {
         `You already have ${this.config.maxSessionsPerClient} sessions open. Close one to start another.`,
       );
     }
-    const sandbox = await this.host.create({ terminal: true });
+    // Reserve the slot before the first await, and hand it to the session once registered.
+    this.starting.set(clientKey, (this.starting.get(clientKey) ?? 0) + 1);
+    this.startingTotal++;
+    let sandbox;
+    try {
+      sandbox = await this.host.create({ terminal: true });
+    } finally {
+      this.startingTotal--;
+      const left = (this.starting.get(clientKey) ?? 1) - 1;
+      if (left === 0) this.starting.delete(clientKey);
+      else this.starting.set(clientKey, left);
+    }
     const session = new Session(
       randomId(16),
       randomId(32),

@@ -1,0 +1,154 @@
+/**
+ * The session HTTP API over a real server with real sandboxes. Pages are out of scope here, so
+ * the Next.js handler is replaced by a plain 404.
+ */
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+import { createRouter } from './http.js';
+import { openSandboxHost, type SandboxHost } from './sandbox/index.js';
+import { SessionRegistry } from './sessions/registry.js';
+import { createTerminalGateway, type TerminalGateway } from './terminal/gateway.js';
+
+const ORIGIN = 'http://lab.test';
+const config = loadConfig({
+  ...process.env,
+  NESTBOX_RUN_DIR: '/run/nestbox-it-http',
+  NESTBOX_ID_BASE: '1250000000',
+});
+
+let host: SandboxHost;
+let registry: SessionRegistry;
+let gateway: TerminalGateway;
+let server: Server;
+let base = '';
+
+beforeAll(async () => {
+  host = await openSandboxHost({ ...config, maxSandboxes: 8 });
+  registry = new SessionRegistry(host, {
+    ...config.sessions,
+    ttlMs: 60_000,
+    extendMs: 120_000,
+    maxTtlMs: 150_000,
+    maxSessions: 6,
+    maxSessionsPerClient: 2,
+    sweepIntervalMs: 1000,
+    startTimeoutMs: 10_000,
+  });
+  gateway = createTerminalGateway(registry, {
+    allowedOrigins: [ORIGIN],
+    maxPayloadBytes: 64 * 1024,
+    maxBufferedBytes: 1 << 22,
+    helloTimeoutMs: 1000,
+    heartbeatIntervalMs: 30_000,
+    replayChunkBytes: 1 << 16,
+    batch: { delayMs: 3, maxBytes: 1 << 16 },
+    flow: { highBytes: 1 << 18, lowBytes: 1 << 16 },
+    log: () => undefined,
+  });
+  const router = createRouter({
+    registry,
+    gateway,
+    scenariosDir: config.scenariosDir,
+    allowedOrigins: [ORIGIN],
+    nextRequest: (_request, response) => {
+      response.writeHead(404).end();
+      return Promise.resolve();
+    },
+    nextUpgrade: undefined,
+    log: () => undefined,
+  });
+  server = createServer((request, response) => {
+    void router.handleRequest(request, response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+});
+
+afterAll(async () => {
+  await gateway.dispose();
+  await registry.dispose();
+  await host.dispose();
+  server.close();
+});
+
+async function post(path: string, body: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: ORIGIN, ...headers },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+function errorMessage(body: Record<string, unknown>): string {
+  const error = body.error as { message?: string } | undefined;
+  return error?.message ?? '';
+}
+
+describe('POST /api/sessions', () => {
+  it('creates a session with a long random id and token', async () => {
+    const { status, body } = await post('/api/sessions', '{"scenario":"hello-sandbox"}');
+    expect(status).toBe(201);
+    expect(body.sessionId).toMatch(/^[\w-]{22,}$/);
+    expect(body.token).toMatch(/^[\w-]{43,}$/);
+    expect(body.expiresAt).toBeGreaterThan(Date.now());
+    await registry.end(body.sessionId as string);
+  });
+
+  it('answers bad requests with a clear 4xx, and starts nothing', async () => {
+    expect((await post('/api/sessions', '{"scenario":"no-such-lesson"}')).status).toBe(404);
+    expect((await post('/api/sessions', '{nope')).status).toBe(400);
+    expect((await post('/api/sessions', '{"scenario":42}')).status).toBe(400);
+    expect(
+      (await post('/api/sessions', JSON.stringify({ scenario: 'x'.repeat(5000) }))).status,
+    ).toBe(413);
+    const foreign = await post('/api/sessions', '{"scenario":"hello-sandbox"}', {
+      origin: 'http://evil.test',
+    });
+    expect(foreign.status).toBe(403);
+    expect(registry.size).toBe(0);
+  });
+
+  it('answers 429 with a clear message when one client floods', async () => {
+    const results = await Promise.all(
+      [1, 2, 3, 4].map(() => post('/api/sessions', '{"scenario":"hello-sandbox"}')),
+    );
+    const statuses = results.map((result) => result.status).sort();
+    expect(statuses).toEqual([201, 201, 429, 429]);
+    const refused = results.find((result) => result.status === 429);
+    expect(errorMessage(refused?.body ?? {})).toMatch(/already have 2 sessions open/);
+    await Promise.all(results.map((result) => registry.end(String(result.body.sessionId))));
+  });
+});
+
+describe('session actions', () => {
+  it('extends within the cap, reports, and ends a session only with its token', async () => {
+    const { body } = await post('/api/sessions', '{"scenario":"hello-sandbox"}');
+    const id = body.sessionId as string;
+    const auth = { authorization: `Bearer ${body.token as string}` };
+
+    const wrong = await fetch(`${base}/api/sessions/${id}/extend`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer wrong' },
+    });
+    expect(wrong.status).toBe(403);
+
+    const extended = await post(`/api/sessions/${id}/extend`, '', auth);
+    expect(extended.status).toBe(200);
+    const expiresAt = extended.body.expiresAt as number;
+    expect(expiresAt).toBeGreaterThan((body.expiresAt as number) + 50_000);
+    // A second extension stops at the total cap (150 s after creation).
+    const capped = await post(`/api/sessions/${id}/extend`, '', auth);
+    expect(capped.body.expiresAt as number).toBeLessThanOrEqual(Date.now() + 150_000);
+
+    const status = await fetch(`${base}/api/sessions/${id}`, { headers: auth });
+    expect(await status.json()).toEqual({ expiresAt: capped.body.expiresAt });
+
+    const ended = await fetch(`${base}/api/sessions/${id}`, { method: 'DELETE', headers: auth });
+    expect(ended.status).toBe(200);
+    const gone = await fetch(`${base}/api/sessions/${id}`, { headers: auth });
+    expect(gone.status).toBe(403);
+  });
+});
