@@ -31,6 +31,9 @@ beforeAll(async () => {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      // xterm.js then falls back from WebGL to its DOM renderer, whose rows the tests can read
+      // (and the fallback path gets exercised).
+      '--disable-webgl',
     ],
   });
 });
@@ -40,9 +43,9 @@ afterAll(async () => {
   await lab.stop();
 });
 
-/** The visible text of the xterm.js screen. */
-async function terminalText(page: Page): Promise<string> {
-  return page.locator('[data-testid="terminal"] .xterm-rows').innerText();
+/** The visible text of an xterm.js screen (terminal 1 unless another is named). */
+async function terminalText(page: Page, testId = 'terminal'): Promise<string> {
+  return page.locator(`[data-testid="${testId}"] .xterm-rows`).innerText();
 }
 
 /** Types a command into the terminal and waits until the screen matches `pattern`. */
@@ -121,6 +124,59 @@ describe('the lesson page', () => {
       })
       .toContain(config.hostname);
     await page.screenshot({ path: 'test-results/lesson.png' });
+    await page.close();
+  });
+
+  it('opens a second terminal in the same sandbox, and runs code actions in the named one', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/root@nestbox/);
+    await page.getByTestId('terminal').click();
+    const [, firstPid] = await typeAndWaitFor(
+      page,
+      'echo "first $$ $(hostname)"',
+      /first (\d+) nestbox/,
+    );
+
+    await page.getByRole('button', { name: 'Open another terminal' }).click();
+    await expect
+      .poll(() => terminalText(page, 'terminal-2'), { timeout: 20_000 })
+      .toMatch(/root@nestbox/);
+    // A lesson's {{exec T2}} action: Ctrl-C first, then the command and Enter, in terminal 2.
+    await page.evaluate(() => {
+      window.dispatchEvent(
+        new CustomEvent('nestbox:exec', {
+          detail: {
+            command: 'echo "second $$"; ps -e -o comm= | grep -c bash',
+            terminal: 2,
+            interrupt: true,
+            newline: true,
+          },
+        }),
+      );
+    });
+    await expect.poll(() => terminalText(page, 'terminal-2')).toMatch(/second (\d+)\s+2\b/);
+    const secondPid = /second (\d+)/.exec(await terminalText(page, 'terminal-2'))?.[1];
+    expect(secondPid).not.toBe(firstPid);
+
+    await page.getByRole('tab', { name: 'Terminal 1' }).click();
+    await expect.poll(() => page.getByTestId('terminal').isVisible()).toBe(true);
+    await page.close();
+  });
+
+  it('resets the environment to a fresh sandbox after confirmation', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/root@nestbox/);
+    await page.getByTestId('terminal').click();
+    await typeAndWaitFor(page, 'touch /root/left-behind; ls /root', /left-behind/);
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await expect.poll(() => terminalText(page), { timeout: 20_000 }).not.toMatch(/left-behind/);
+    await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/root@nestbox/);
+    await page.getByTestId('terminal').click();
+    await typeAndWaitFor(page, 'ls -A /root | wc -l', /^0$/m);
     await page.close();
   });
 

@@ -1,12 +1,29 @@
 'use client';
 
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import {
+  createSession,
+  endSession,
+  extendSession,
+  grantStore,
+  SessionRequestError,
+  type SessionGrant,
+} from './session-client';
 import {
   connectTerminal,
+  type RunOptions,
   type TerminalConnection,
   type TerminalState,
   type TerminalStatus,
 } from './terminal-connection';
+
+/** What a lesson's code action asks for (dispatched on window as `nestbox:exec`). */
+export interface ExecRequest extends RunOptions {
+  command: string;
+  terminal: number;
+}
+
+const MAX_TABS = 4;
 
 const STATUS_STYLE: Record<TerminalStatus, string> = {
   connecting: 'bg-amber-400 animate-pulse',
@@ -17,6 +34,23 @@ const STATUS_STYLE: Record<TerminalStatus, string> = {
 
 const BUTTON =
   'rounded-md px-2 py-1 font-medium text-emerald-400 ring-1 ring-emerald-400/40 hover:bg-emerald-400/10 focus-visible:outline-2 focus-visible:outline-emerald-400 disabled:opacity-50';
+
+const INITIAL_STATE: TerminalState = {
+  status: 'connecting',
+  expiresAt: undefined,
+  takenOver: false,
+};
+
+function isExecRequest(value: unknown): value is ExecRequest {
+  if (typeof value !== 'object' || value === null) return false;
+  const request = value as Record<string, unknown>;
+  return (
+    typeof request.command === 'string' &&
+    typeof request.terminal === 'number' &&
+    typeof request.interrupt === 'boolean' &&
+    typeof request.newline === 'boolean'
+  );
+}
 
 /** "12:34" until the deadline, re-rendered every second; undefined before it is known. */
 function useRemaining(expiresAt: number | undefined): string | undefined {
@@ -34,59 +68,243 @@ function useRemaining(expiresAt: number | undefined): string | undefined {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 }
 
-/** The learner's shell: one sandbox session per mount, kept across reloads and network drops. */
-export function Terminal({ scenario }: { scenario: string }) {
+/** The session's grant: the stored one for this tab, or a new session. */
+function useSessionGrant(
+  scenario: string,
+  generation: number,
+): { grant?: SessionGrant; error?: string } {
+  const key = `${scenario}#${String(generation)}`;
+  const [result, setResult] = useState<{ key: string; grant?: SessionGrant; error?: string }>();
+  useEffect(() => {
+    const abort = new AbortController();
+    const obtain = async (): Promise<SessionGrant> => {
+      const stored = grantStore.load(scenario);
+      if (stored) return stored;
+      const created = await createSession(scenario, abort.signal);
+      grantStore.save(scenario, created);
+      return created;
+    };
+    obtain().then(
+      (grant) => {
+        if (!abort.signal.aborted) setResult({ key, grant });
+      },
+      (reason: unknown) => {
+        if (abort.signal.aborted) return;
+        const error =
+          reason instanceof SessionRequestError ? reason.message : 'Could not start a sandbox.';
+        setResult({ key, error });
+      },
+    );
+    return () => {
+      abort.abort();
+    };
+  }, [scenario, key]);
+  // A result for an earlier scenario or generation is stale: report "still starting".
+  return result?.key === key ? result : {};
+}
+
+/** One terminal of the session, mounted while its tab exists and hidden when not active. */
+function TerminalPane(props: {
+  grant: SessionGrant;
+  terminal: number;
+  visible: boolean;
+  onState: (terminal: number, state: TerminalState) => void;
+  onGone: () => void;
+  register: (terminal: number, connection: TerminalConnection | undefined) => void;
+}) {
+  const { grant, terminal, visible, onState, onGone, register } = props;
   const containerRef = useRef<HTMLDivElement>(null);
   const connectionRef = useRef<TerminalConnection | undefined>(undefined);
-  const [state, setState] = useState<TerminalState>({
-    status: 'connecting',
-    expiresAt: undefined,
-    takenOver: false,
-  });
-  const [extending, setExtending] = useState(false);
-  // Bumping this tears the old session down and starts a fresh sandbox.
-  const [attempt, setAttempt] = useState(0);
-  const remaining = useRemaining(state.status === 'live' ? state.expiresAt : undefined);
 
   useEffect(() => {
     const container = containerRef.current;
     if (container === null) return;
-    const connection = connectTerminal(container, scenario, setState);
+    const connection = connectTerminal(container, {
+      grant,
+      terminal,
+      onState: (state) => {
+        onState(terminal, state);
+      },
+      onGone,
+    });
     connectionRef.current = connection;
+    register(terminal, connection);
     return () => {
+      register(terminal, undefined);
       connection.dispose();
-      connectionRef.current = undefined;
     };
-  }, [scenario, attempt]);
+  }, [grant, terminal, onState, onGone, register]);
 
-  const restart = () => {
-    setAttempt((n) => n + 1);
-  };
+  useEffect(() => {
+    if (!visible) return;
+    connectionRef.current?.fit();
+    connectionRef.current?.focus();
+  }, [visible]);
+
+  return (
+    <div
+      ref={containerRef}
+      data-testid={terminal === 1 ? 'terminal' : `terminal-${terminal}`}
+      hidden={!visible}
+      className="min-h-0 flex-1 overflow-hidden py-2 pl-3"
+    />
+  );
+}
+
+/**
+ * The learner's terminals: one sandbox session, shown as tabs (terminal 1 is the sandbox's
+ * first shell, + opens another shell in the same sandbox). The session survives reloads and
+ * network drops; "Reset" throws the sandbox away and starts a fresh one.
+ */
+export function Terminal({ scenario }: { scenario: string }) {
+  const [generation, setGeneration] = useState(0);
+  const { grant, error } = useSessionGrant(scenario, generation);
+  const [tabs, setTabs] = useState<number[]>([1]);
+  const [active, setActive] = useState(1);
+  const [states, setStates] = useState<Record<number, TerminalState>>({});
+  const [gone, setGone] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const connections = useRef(new Map<number, TerminalConnection>());
+  const pendingRuns = useRef(new Map<number, ExecRequest[]>());
+
+  const activeState = states[active] ?? INITIAL_STATE;
+  const expiresAt = states[1]?.expiresAt ?? activeState.expiresAt;
+  const remaining = useRemaining(gone ? undefined : expiresAt);
+
+  const startFresh = useCallback(() => {
+    grantStore.clear(scenario);
+    connections.current.clear();
+    pendingRuns.current.clear();
+    setTabs([1]);
+    setActive(1);
+    setStates({});
+    setGone(false);
+    setGeneration((n) => n + 1);
+  }, [scenario]);
+
+  const onGone = useCallback(() => {
+    grantStore.clear(scenario);
+    setGone(true);
+  }, [scenario]);
+
+  const onState = useCallback((terminal: number, state: TerminalState) => {
+    setStates((previous) => ({ ...previous, [terminal]: state }));
+    if (state.status !== 'live') return;
+    const queued = pendingRuns.current.get(terminal) ?? [];
+    pendingRuns.current.delete(terminal);
+    for (const request of queued) connections.current.get(terminal)?.run(request.command, request);
+  }, []);
+
+  const register = useCallback((terminal: number, connection: TerminalConnection | undefined) => {
+    if (connection) connections.current.set(terminal, connection);
+    else connections.current.delete(terminal);
+  }, []);
+
+  const openTab = useCallback((terminal: number) => {
+    setTabs((previous) =>
+      previous.includes(terminal) ? previous : [...previous, terminal].sort(),
+    );
+    setActive(terminal);
+  }, []);
+
+  // Code actions in the lesson text ask for commands to be typed into a terminal.
+  useEffect(() => {
+    const onExec = (event: Event) => {
+      const request = (event as CustomEvent<unknown>).detail;
+      if (!isExecRequest(request) || request.terminal < 1 || request.terminal > MAX_TABS) return;
+      openTab(request.terminal);
+      const connection = connections.current.get(request.terminal);
+      if (connection && states[request.terminal]?.status === 'live') {
+        connection.run(request.command, request);
+      } else {
+        const queue = pendingRuns.current.get(request.terminal) ?? [];
+        pendingRuns.current.set(request.terminal, [...queue, request]);
+      }
+    };
+    window.addEventListener('nestbox:exec', onExec);
+    return () => {
+      window.removeEventListener('nestbox:exec', onExec);
+    };
+  }, [openTab, states]);
+
   const extend = () => {
-    setExtending(true);
-    connectionRef.current
-      ?.extend()
-      .catch((error: unknown) => {
-        console.error('nestbox: extend failed', error);
+    if (!grant) return;
+    setBusy(true);
+    extendSession(grant)
+      .then((newExpiry) => {
+        setStates((previous) => ({
+          ...previous,
+          1: { ...(previous[1] ?? INITIAL_STATE), expiresAt: newExpiry },
+        }));
+      })
+      .catch((reason: unknown) => {
+        console.error('nestbox: extend failed', reason);
       })
       .finally(() => {
-        setExtending(false);
+        setBusy(false);
       });
   };
 
+  const reset = () => {
+    if (!grant) return;
+    if (
+      !window.confirm('Reset the environment? Your sandbox is thrown away and a fresh one starts.')
+    )
+      return;
+    setBusy(true);
+    endSession(grant)
+      .catch((reason: unknown) => {
+        console.error('nestbox: reset failed', reason);
+      })
+      .finally(() => {
+        setBusy(false);
+        startFresh();
+      });
+  };
+
+  const status: TerminalStatus = error !== undefined || gone ? 'ended' : activeState.status;
   return (
     <div className="flex h-full flex-col bg-[#0c0d10] text-zinc-300">
-      <div className="flex h-10 shrink-0 items-center gap-3 border-b border-white/10 px-4 text-xs">
+      <div className="flex h-10 shrink-0 items-center gap-3 border-b border-white/10 px-3 text-xs">
+        <div role="tablist" aria-label="Terminals" className="flex items-center gap-1">
+          {tabs.map((terminal) => (
+            <button
+              key={terminal}
+              type="button"
+              role="tab"
+              aria-selected={terminal === active}
+              onClick={() => {
+                setActive(terminal);
+              }}
+              className={`rounded px-2 py-1 font-medium ${terminal === active ? 'bg-white/10 text-zinc-100' : 'text-zinc-400 hover:text-zinc-200'}`}
+            >
+              Terminal {terminal}
+            </button>
+          ))}
+          {grant && !gone && tabs.length < MAX_TABS && (
+            <button
+              type="button"
+              aria-label="Open another terminal"
+              title="Open another shell in the same sandbox"
+              onClick={() => {
+                openTab(Math.max(...tabs) + 1);
+              }}
+              className="rounded px-2 py-1 text-zinc-400 hover:text-zinc-100"
+            >
+              +
+            </button>
+          )}
+        </div>
         <span
           data-testid="terminal-status"
-          data-state={state.status}
+          data-state={status}
           aria-live="polite"
           className="flex items-center gap-2 font-medium capitalize"
         >
-          <span aria-hidden className={`size-2 rounded-full ${STATUS_STYLE[state.status]}`} />
-          {state.takenOver ? 'open in another tab' : state.status}
+          <span aria-hidden className={`size-2 rounded-full ${STATUS_STYLE[status]}`} />
+          {activeState.takenOver ? 'open in another tab' : status}
         </span>
-        <span className="ml-auto flex items-center gap-3">
+        <span className="ml-auto flex items-center gap-2">
           {remaining !== undefined && (
             <>
               <span
@@ -96,33 +314,62 @@ export function Terminal({ scenario }: { scenario: string }) {
               >
                 {remaining} left
               </span>
-              <button type="button" onClick={extend} disabled={extending} className={BUTTON}>
+              <button type="button" onClick={extend} disabled={busy} className={BUTTON}>
                 Extend
               </button>
             </>
           )}
-          {state.takenOver && (
+          {activeState.takenOver && (
             <button
               type="button"
-              onClick={() => connectionRef.current?.reconnect()}
+              onClick={() => connections.current.get(active)?.reconnect()}
               className={BUTTON}
             >
               Use here
             </button>
           )}
-          {state.status === 'ended' && !state.takenOver && (
-            <button type="button" onClick={restart} className={BUTTON}>
+          {gone || error !== undefined ? (
+            <button type="button" onClick={startFresh} className={BUTTON}>
               Start a new sandbox
             </button>
+          ) : (
+            grant && (
+              <button
+                type="button"
+                onClick={reset}
+                disabled={busy}
+                className={BUTTON}
+                title="Throw this sandbox away and start a fresh one"
+              >
+                Reset
+              </button>
+            )
           )}
         </span>
       </div>
-      {/* xterm measures this box to fit; min-h-0 lets it shrink inside the flex column. */}
-      <div
-        ref={containerRef}
-        data-testid="terminal"
-        className="min-h-0 flex-1 overflow-hidden py-2 pl-3"
-      />
+      {error !== undefined && (
+        <p role="alert" className="m-4 rounded-md bg-red-500/10 p-3 text-sm text-red-300">
+          {error}
+        </p>
+      )}
+      {gone && (
+        <p role="status" className="m-4 rounded-md bg-white/5 p-3 text-sm text-zinc-300">
+          This session has ended. Start a new sandbox to continue.
+        </p>
+      )}
+      {grant &&
+        !gone &&
+        tabs.map((terminal) => (
+          <TerminalPane
+            key={`${grant.sessionId}/${terminal}`}
+            grant={grant}
+            terminal={terminal}
+            visible={terminal === active}
+            onState={onState}
+            onGone={onGone}
+            register={register}
+          />
+        ))}
     </div>
   );
 }

@@ -8,15 +8,16 @@ import {
   type ClientMessage,
   type ServerMessage,
 } from '@/lib/protocol';
+import { sessionExists, type SessionGrant } from './session-client';
 
 /**
- * Joins an xterm.js terminal to a sandbox session and keeps it joined: create (or resume) the
- * session over HTTP, stream the pty over a WebSocket (binary frames: bytes; text frames: JSON
- * control, see lib/protocol), ack what xterm has rendered so a flood cannot drown the page, and
- * reconnect with backoff after a drop, asking only for the bytes it has not seen.
+ * Joins one xterm.js terminal to one terminal of a session and keeps it joined: stream the pty
+ * over a WebSocket (binary frames: bytes; text frames: JSON control, see lib/protocol), ack
+ * what xterm has rendered so a flood cannot drown the page, and reconnect with backoff after a
+ * drop, asking only for the bytes it has not seen.
  *
- * Kept apart from the React component so the component only owns layout and state, and so that
- * every resource made here is released by the one `dispose` it returns.
+ * Kept apart from the React components so they only own layout and state, and so that every
+ * resource made here is released by the one `dispose` it returns.
  */
 
 export type TerminalStatus = 'connecting' | 'live' | 'reconnecting' | 'ended';
@@ -29,17 +30,31 @@ export interface TerminalState {
   takenOver: boolean;
 }
 
+export interface RunOptions {
+  /** Send Ctrl-C first, to stop whatever is running. */
+  interrupt: boolean;
+  /** Press Enter after the command. */
+  newline: boolean;
+}
+
 export interface TerminalConnection {
-  /** Asks the server for more time; resolves with the new deadline. */
-  extend(): Promise<number>;
+  /** Types a command into the shell, as if the learner had. */
+  run(command: string, options: RunOptions): void;
   /** Reconnects now (after a takeover, or to skip the backoff wait). */
   reconnect(): void;
+  focus(): void;
+  /** Refits to the container, e.g. after its tab became visible again. */
+  fit(): void;
+  findNext(text: string): boolean;
   dispose(): void;
 }
 
-interface SessionGrant {
-  sessionId: string;
-  token: string;
+export interface ConnectOptions {
+  grant: SessionGrant;
+  terminal: number;
+  onState: (state: TerminalState) => void;
+  /** The session no longer exists on the server (ended, expired, or from an old server). */
+  onGone: () => void;
 }
 
 /** A dark palette in both colour schemes: shell programs pick their colours for dark terminals. */
@@ -57,6 +72,8 @@ const FONT_FAMILY =
 const DIM = '\x1b[2m';
 const RED = '\x1b[31m';
 const RESET = '\x1b[0m';
+const CTRL_C = '\x03';
+const INTERRUPT_SETTLE_MS = 150;
 
 /** Acks are coalesced: one per this many rendered bytes, or after ACK_DELAY_MS. */
 const ACK_BYTES = 32 * 1024;
@@ -64,106 +81,6 @@ const ACK_DELAY_MS = 20;
 /** Reconnect backoff: doubles from the first delay up to the cap, with jitter. */
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 15_000;
-
-class SessionRequestError extends Error {
-  override readonly name = 'SessionRequestError';
-
-  constructor(
-    message: string,
-    /** The server answered that this session no longer exists (or was never ours). */
-    readonly gone = false,
-  ) {
-    super(message);
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
-
-async function requestJson(
-  url: string,
-  init: RequestInit,
-  failure: string,
-): Promise<Record<string, unknown>> {
-  let response: Response;
-  try {
-    response = await fetch(url, init);
-  } catch (error) {
-    if (init.signal?.aborted) throw error;
-    throw new SessionRequestError('Could not reach the Nestbox server. Is it running?');
-  }
-  const body: unknown = await response.json().catch(() => undefined);
-  if (!response.ok) {
-    const message =
-      isRecord(body) && isRecord(body.error) && typeof body.error.message === 'string'
-        ? body.error.message
-        : `${failure} (HTTP ${response.status}).`;
-    throw new SessionRequestError(message, response.status === 403);
-  }
-  if (!isRecord(body)) throw new SessionRequestError(`${failure}: unexpected reply.`);
-  return body;
-}
-
-/** `POST /api/sessions`; throws SessionRequestError with a message fit for the learner. */
-async function createSession(scenario: string, signal: AbortSignal): Promise<SessionGrant> {
-  const body = await requestJson(
-    '/api/sessions',
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ scenario }),
-      signal,
-    },
-    'The server could not start a sandbox',
-  );
-  if (typeof body.sessionId !== 'string' || typeof body.token !== 'string') {
-    throw new SessionRequestError('The server sent an unexpected reply when starting a sandbox.');
-  }
-  return { sessionId: body.sessionId, token: body.token };
-}
-
-/** Does the session still exist? Distinguishes "gone" from "network trouble" after a drop. */
-async function sessionExists(grant: SessionGrant, signal: AbortSignal): Promise<boolean> {
-  try {
-    await requestJson(
-      `/api/sessions/${encodeURIComponent(grant.sessionId)}`,
-      { headers: { authorization: `Bearer ${grant.token}` }, signal },
-      'Could not check the session',
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof SessionRequestError && error.gone) return false;
-    throw error;
-  }
-}
-
-/**
- * The grant survives a reload (same tab), so reloading re-attaches to the running sandbox with
- * its scrollback instead of starting a new one. sessionStorage is per tab by design: a second
- * tab of the same lesson gets its own sandbox.
- */
-const grantStore = {
-  key: (scenario: string) => `nestbox:session:${scenario}`,
-  load(scenario: string): SessionGrant | undefined {
-    try {
-      const value: unknown = JSON.parse(sessionStorage.getItem(this.key(scenario)) ?? 'null');
-      return isRecord(value) &&
-        typeof value.sessionId === 'string' &&
-        typeof value.token === 'string'
-        ? { sessionId: value.sessionId, token: value.token }
-        : undefined;
-    } catch {
-      return undefined;
-    }
-  },
-  save(scenario: string, grant: SessionGrant): void {
-    sessionStorage.setItem(this.key(scenario), JSON.stringify(grant));
-  },
-  clear(scenario: string): void {
-    sessionStorage.removeItem(this.key(scenario));
-  },
-};
 
 function terminalUrl({ sessionId, token }: SessionGrant): string {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
@@ -183,11 +100,76 @@ function binaryStringToBytes(data: string): Uint8Array {
   return bytes;
 }
 
+/** Loads xterm and its addons; only in the browser, never during server rendering. */
+async function createXterm(container: HTMLElement) {
+  const [{ Terminal }, { FitAddon }, { WebLinksAddon }, { SearchAddon }, { Unicode11Addon }] =
+    await Promise.all([
+      import('@xterm/xterm'),
+      import('@xterm/addon-fit'),
+      import('@xterm/addon-web-links'),
+      import('@xterm/addon-search'),
+      import('@xterm/addon-unicode11'),
+    ]);
+  const term: XTerm = new Terminal({
+    allowProposedApi: true, // the unicode11 addon needs it
+    cursorBlink: true,
+    fontFamily: FONT_FAMILY,
+    fontSize: 14,
+    scrollback: 5000,
+    theme: THEME,
+  });
+  const fit = new FitAddon();
+  const search = new SearchAddon();
+  term.loadAddon(fit);
+  term.loadAddon(search);
+  term.loadAddon(new WebLinksAddon());
+  term.loadAddon(new Unicode11Addon());
+  term.unicode.activeVersion = '11';
+  term.open(container);
+  // WebGL draws fastest; without it (old GPU, disabled WebGL, lost context) xterm's DOM
+  // renderer takes over, which is slower but always works.
+  try {
+    const { WebglAddon } = await import('@xterm/addon-webgl');
+    const webgl = new WebglAddon();
+    webgl.onContextLoss(() => {
+      webgl.dispose();
+    });
+    term.loadAddon(webgl);
+  } catch {
+    // DOM renderer it is.
+  }
+  return { term, fit, search };
+}
+
+/** Ctrl+Shift+C/V and Ctrl/Shift+Insert, the terminal conventions, since Ctrl+C is SIGINT. */
+function installClipboardKeys(term: XTerm): void {
+  term.attachCustomKeyEventHandler((event) => {
+    if (event.type !== 'keydown') return true;
+    const copy =
+      (event.ctrlKey && event.shiftKey && event.code === 'KeyC') ||
+      (event.ctrlKey && event.code === 'Insert');
+    const paste =
+      (event.ctrlKey && event.shiftKey && event.code === 'KeyV') ||
+      (event.shiftKey && event.code === 'Insert');
+    if (copy) {
+      if (term.hasSelection()) void navigator.clipboard.writeText(term.getSelection());
+      return false;
+    }
+    if (paste) {
+      void navigator.clipboard.readText().then((text) => {
+        term.paste(text);
+      });
+      return false;
+    }
+    return true;
+  });
+}
+
 export function connectTerminal(
   container: HTMLElement,
-  scenario: string,
-  onState: (state: TerminalState) => void,
+  options: ConnectOptions,
 ): TerminalConnection {
+  const { grant, terminal: terminalNumber } = options;
   const cleanups: (() => void)[] = [];
   const abort = new AbortController();
   // A function, not a variable: the compiler would otherwise assume it cannot change across
@@ -197,42 +179,34 @@ export function connectTerminal(
   let state: TerminalState = { status: 'connecting', expiresAt: undefined, takenOver: false };
   const setState = (change: Partial<TerminalState>): void => {
     state = { ...state, ...change };
-    onState(state);
+    options.onState(state);
   };
 
-  let grant: SessionGrant | undefined;
-  let reconnectNow: () => void = () => undefined;
+  // Filled in once xterm has loaded; calls before that are queued by the caller's retries.
+  let live: Omit<TerminalConnection, 'dispose'> | undefined;
 
-  const run = async (): Promise<void> => {
-    // Loaded here, not at module top: xterm touches `window` and must never run during SSR.
-    const [{ Terminal }, { FitAddon }] = await Promise.all([
-      import('@xterm/xterm'),
-      import('@xterm/addon-fit'),
-    ]);
-    if (isDisposed()) return;
-
-    const term: XTerm = new Terminal({
-      cursorBlink: true,
-      fontFamily: FONT_FAMILY,
-      fontSize: 14,
-      scrollback: 5000,
-      theme: THEME,
-    });
-    const fit = new FitAddon();
-    term.loadAddon(fit);
-    term.open(container);
+  const start = async (): Promise<void> => {
+    const { term, fit, search } = await createXterm(container);
+    if (isDisposed()) {
+      term.dispose();
+      return;
+    }
     cleanups.push(() => {
       term.dispose();
     });
+    installClipboardKeys(term);
 
     // Fit on every container size change, at most once per frame.
     let frame = 0;
+    const fitNow = (): void => {
+      // proposeDimensions is undefined while the pane is hidden or has no size yet.
+      if (fit.proposeDimensions() !== undefined) fit.fit();
+    };
     const scheduleFit = (): void => {
       if (frame !== 0) return;
       frame = requestAnimationFrame(() => {
         frame = 0;
-        // proposeDimensions is undefined while the pane is hidden or has no size yet.
-        if (fit.proposeDimensions() !== undefined) fit.fit();
+        fitNow();
       });
     };
     const observer = new ResizeObserver(scheduleFit);
@@ -241,29 +215,8 @@ export function connectTerminal(
       observer.disconnect();
       cancelAnimationFrame(frame);
     });
-    if (fit.proposeDimensions() !== undefined) fit.fit();
-
-    const failAndEnd = (message: string): void => {
-      term.writeln(`${RED}${toTerminalLines(message)}${RESET}`);
-      setState({ status: 'ended' });
-    };
-
-    term.writeln(`${DIM}Starting your sandbox…${RESET}`);
-    grant = grantStore.load(scenario);
-    if (grant === undefined) {
-      try {
-        grant = await createSession(scenario, abort.signal);
-      } catch (error) {
-        if (isDisposed()) return;
-        failAndEnd(
-          error instanceof SessionRequestError ? error.message : 'Could not start a sandbox.',
-        );
-        return;
-      }
-      if (isDisposed()) return;
-      grantStore.save(scenario, grant);
-    }
-    const session = grant;
+    fitNow();
+    term.writeln(`${DIM}Connecting to your sandbox…${RESET}`);
 
     /** Output bytes received so far: what a reconnect asks the server to continue after. */
     let received = 0;
@@ -295,6 +248,7 @@ export function connectTerminal(
     const handleControl = (message: ServerMessage): void => {
       switch (message.type) {
         case 'ready':
+          if (!everAttached) term.reset(); // drop "Connecting to your sandbox…"
           everAttached = true;
           attempt = 0;
           if (message.lost > 0) {
@@ -332,10 +286,10 @@ export function connectTerminal(
       retryTimer = setTimeout(connect, delay * (0.75 + Math.random() * 0.5));
     };
 
-    /** After a connection failed: decide between retrying and a fresh start. */
+    /** After a connection failed before opening: retry, or report the session gone. */
     const recover = async (): Promise<void> => {
       try {
-        if (await sessionExists(session, abort.signal)) {
+        if (await sessionExists(grant, abort.signal)) {
           scheduleReconnect();
           return;
         }
@@ -344,34 +298,28 @@ export function connectTerminal(
         return;
       }
       if (isDisposed()) return;
-      grantStore.clear(scenario);
-      failAndEnd(
-        everAttached
-          ? 'This session has ended.'
-          : 'The previous session has ended. Start a new sandbox to continue.',
-      );
+      setState({ status: 'ended' });
+      options.onGone();
     };
 
     function connect(): void {
       if (isDisposed()) return;
       clearTimeout(retryTimer);
-      const ws = new WebSocket(terminalUrl(session), SUBPROTOCOL);
+      const ws = new WebSocket(terminalUrl(grant), SUBPROTOCOL);
       socket = ws;
       ws.binaryType = 'arraybuffer';
       let opened = false;
       ws.onopen = () => {
         opened = true;
-        if (!everAttached) term.reset(); // drop "Starting your sandbox…"
         pendingAck = 0;
         send({
           type: 'hello',
           version: PROTOCOL_VERSION,
-          terminal: 1,
+          terminal: terminalNumber,
           offset: received,
           cols: term.cols,
           rows: term.rows,
         });
-        term.focus();
       };
       ws.onmessage = (event: MessageEvent<ArrayBuffer | string>) => {
         if (typeof event.data !== 'string') {
@@ -394,11 +342,15 @@ export function connectTerminal(
         if (isDisposed()) return;
         if (event.code === CLOSE_CODES.takenOver) {
           setState({ status: 'ended', takenOver: true });
-        } else if (event.code === CLOSE_CODES.sessionEnded || event.code === 1000) {
-          grantStore.clear(scenario);
+        } else if (event.code === CLOSE_CODES.sessionEnded) {
           setState({ status: 'ended' });
+          if (terminalNumber === 1) options.onGone();
+        } else if (event.code === 1000) {
+          setState({ status: 'ended' }); // this shell exited
+          if (terminalNumber === 1) options.onGone();
         } else if (event.code === CLOSE_CODES.protocolError) {
-          failAndEnd(`[Disconnected: ${event.reason || 'protocol error'}.]`);
+          term.writeln(`\r\n${RED}[Disconnected: ${event.reason || 'protocol error'}.]${RESET}`);
+          setState({ status: 'ended' });
         } else if (opened) {
           term.writeln(`\r\n${DIM}[Connection lost; reconnecting…]${RESET}`);
           scheduleReconnect();
@@ -411,19 +363,17 @@ export function connectTerminal(
       };
     }
 
-    reconnectNow = () => {
-      if (socket === undefined && state.status !== 'ended') {
+    const reconnect = (): void => {
+      if (socket === undefined && (state.status !== 'ended' || state.takenOver)) {
         attempt = 0;
-        connect();
-      } else if (state.takenOver) {
         connect();
       }
     };
     const onOnline = (): void => {
-      if (state.status === 'reconnecting') reconnectNow();
+      if (state.status === 'reconnecting') reconnect();
     };
     const onVisible = (): void => {
-      if (document.visibilityState === 'visible' && state.status === 'reconnecting') reconnectNow();
+      if (document.visibilityState === 'visible' && state.status === 'reconnecting') reconnect();
     };
     window.addEventListener('online', onOnline);
     document.addEventListener('visibilitychange', onVisible);
@@ -452,30 +402,42 @@ export function connectTerminal(
       ws?.close(1000, 'page closed');
     });
 
+    live = {
+      run(command, runOptions) {
+        const type = (): void => {
+          send(encoder.encode(`${command}${runOptions.newline ? '\r' : ''}`));
+        };
+        if (runOptions.interrupt) {
+          // The shell drops input that arrives while it handles SIGINT: give it a moment.
+          send(encoder.encode(CTRL_C));
+          setTimeout(type, INTERRUPT_SETTLE_MS);
+        } else {
+          type();
+        }
+        term.focus();
+      },
+      reconnect,
+      focus: () => {
+        term.focus();
+      },
+      fit: fitNow,
+      findNext: (text) => search.findNext(text),
+    };
     connect();
   };
 
-  run().catch((error: unknown) => {
+  start().catch((error: unknown) => {
     if (isDisposed()) return;
     console.error('nestbox: terminal failed', error);
     setState({ status: 'ended' });
   });
 
   return {
-    async extend() {
-      if (grant === undefined) throw new Error('no session yet');
-      const body = await requestJson(
-        `/api/sessions/${encodeURIComponent(grant.sessionId)}/extend`,
-        { method: 'POST', headers: { authorization: `Bearer ${grant.token}` } },
-        'Could not extend the session',
-      );
-      if (typeof body.expiresAt !== 'number') throw new Error('unexpected reply');
-      setState({ expiresAt: body.expiresAt });
-      return body.expiresAt;
-    },
-    reconnect() {
-      reconnectNow();
-    },
+    run: (command, runOptions) => live?.run(command, runOptions),
+    reconnect: () => live?.reconnect(),
+    focus: () => live?.focus(),
+    fit: () => live?.fit(),
+    findNext: (text) => live?.findNext(text) ?? false,
     dispose() {
       if (isDisposed()) return;
       abort.abort();

@@ -1,0 +1,511 @@
+/**
+ * The terminal gateway over real parts: a plain HTTP server (no Next.js), real WebSockets (ws),
+ * real node-pty and real crun sandboxes. It pins what the gateway promises at its edge: who may
+ * upgrade, how frames are framed, what a bad client gets, and that every way a connection ends
+ * leaves the session in the state the protocol says. Runs as root.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import {
+  CLOSE_CODES,
+  PROTOCOL_VERSION,
+  SUBPROTOCOL,
+  TERMINAL_LIMITS,
+  decodeServerMessage,
+  encodeMessage,
+  type ClientMessage,
+  type ServerMessage,
+} from '../../lib/protocol/index.js';
+import { loadConfig } from '../config.js';
+import { openSandboxHost, type SandboxHost } from '../sandbox/index.js';
+import { SessionRegistry } from '../sessions/registry.js';
+import type { Session } from '../sessions/session.js';
+import { createTerminalGateway, type TerminalGateway } from './gateway.js';
+
+const ORIGIN = 'http://allowed.test';
+const MAX_PAYLOAD_BYTES = 64 * 1024;
+/** Short enough that "closing ends the session" is observable within one test. */
+const ORPHAN_TIMEOUT_MS = 1500;
+/** Every wait gives up well inside a test's own 10 s budget, so a failure fails fast. */
+const WAIT_MS = 7000;
+const PROMPT = /root@nestbox:~# $/;
+
+const config = loadConfig({
+  ...process.env,
+  NESTBOX_RUN_DIR: '/run/nestbox-it-gateway',
+  NESTBOX_ID_BASE: '1300000000',
+});
+const bundlesDir = `${config.runDir}/bundles`;
+
+let host: SandboxHost;
+let registry: SessionRegistry;
+let gateway: TerminalGateway;
+let server: Server;
+let port = 0;
+const logged: string[] = [];
+
+beforeAll(async () => {
+  host = await openSandboxHost({ ...config, maxSandboxes: 8 });
+  registry = new SessionRegistry(host, {
+    ...config.sessions,
+    maxSessions: 4,
+    maxSessionsPerClient: 4,
+    outputBufferBytes: 1 << 20,
+    orphanTimeoutMs: ORPHAN_TIMEOUT_MS,
+    sweepIntervalMs: 100,
+    startTimeoutMs: 5000,
+  });
+  gateway = createTerminalGateway(registry, {
+    allowedOrigins: [ORIGIN],
+    maxPayloadBytes: MAX_PAYLOAD_BYTES,
+    maxBufferedBytes: 8 << 20,
+    helloTimeoutMs: 2000,
+    heartbeatIntervalMs: 30_000,
+    replayChunkBytes: 64 * 1024,
+    batch: { delayMs: 3, maxBytes: 64 * 1024 },
+    flow: { highBytes: 256 * 1024, lowBytes: 64 * 1024 },
+    log: (message) => logged.push(message),
+  });
+  server = createServer((_request, response) => {
+    response.writeHead(404).end();
+  });
+  server.on('upgrade', (request, socket, head) => {
+    if (new URL(request.url ?? '/', 'http://localhost').pathname === '/api/terminal') {
+      gateway.handleUpgrade(request, socket, head);
+    } else {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  port = typeof address === 'object' && address ? address.port : 0;
+});
+
+afterAll(async () => {
+  await gateway.dispose();
+  await registry.dispose();
+  await host.dispose();
+  await new Promise<void>((resolve) => {
+    server.close(() => {
+      resolve();
+    });
+    server.closeAllConnections();
+  });
+});
+
+/** Polls `probe` until it returns a value; throws naming `what` after `timeoutMs`. */
+async function waitFor<T>(
+  probe: () => T | undefined,
+  what: string,
+  timeoutMs = WAIT_MS,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Container ids in this run directory's crun state, asked of crun itself. */
+function crunList(): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      config.crunPath,
+      ['--root', `${config.runDir}/crun`, 'list', '--quiet'],
+      { timeout: 5000 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`crun list failed: ${stderr}`, { cause: error }));
+        else resolve(stdout.split('\n').filter((line) => line.trim() !== ''));
+      },
+    );
+  });
+}
+
+interface ConnectOptions {
+  session: Session;
+  /** Overrides for the query string; `null` leaves the parameter out. */
+  id?: string | null;
+  token?: string | null;
+  /** `null` sends no Origin header at all. */
+  origin?: string | null;
+  /** `null` offers no subprotocol at all. */
+  protocol?: string | null;
+  /** Send the hello on open (default true). */
+  hello?: boolean;
+}
+
+type Event =
+  | { kind: 'binary'; data: Buffer }
+  | { kind: 'text'; text: string; message: ServerMessage | undefined }
+  | { kind: 'close'; code: number; reason: string }
+  | { kind: 'http'; status: number };
+
+/** A scripted browser that records every frame, in order, and acks output like xterm.js. */
+class Client {
+  readonly ws: WebSocket;
+  readonly events: Event[] = [];
+
+  constructor(options: ConnectOptions) {
+    const id = options.id === undefined ? options.session.id : options.id;
+    const token = options.token === undefined ? options.session.token : options.token;
+    const query = new URLSearchParams();
+    if (id !== null) query.set('session', id);
+    if (token !== null) query.set('token', token);
+    const url = `ws://127.0.0.1:${port}/api/terminal?${query.toString()}`;
+    const protocol = options.protocol === undefined ? SUBPROTOCOL : options.protocol;
+    const origin = options.origin === undefined ? ORIGIN : options.origin;
+    const clientOptions = origin === null ? {} : { origin };
+    this.ws =
+      protocol === null
+        ? new WebSocket(url, clientOptions)
+        : new WebSocket(url, protocol, clientOptions);
+    this.ws.on('unexpected-response', (_request, response) => {
+      this.events.push({ kind: 'http', status: response.statusCode ?? 0 });
+      response.resume();
+      this.ws.terminate();
+    });
+    this.ws.on('error', () => undefined);
+    this.ws.on('open', () => {
+      if (options.hello !== false) {
+        this.send({
+          type: 'hello',
+          version: PROTOCOL_VERSION,
+          terminal: 1,
+          offset: 0,
+          cols: 80,
+          rows: 24,
+        });
+      }
+    });
+    this.ws.on('message', (data: Buffer, isBinary) => {
+      if (isBinary) {
+        this.events.push({ kind: 'binary', data });
+        this.send({ type: 'ack', bytes: data.length });
+        return;
+      }
+      const text = data.toString('utf8');
+      const decoded = decodeServerMessage(text);
+      this.events.push({ kind: 'text', text, message: decoded.ok ? decoded.message : undefined });
+    });
+    this.ws.on('close', (code, reason) => {
+      this.events.push({ kind: 'close', code, reason: reason.toString() });
+    });
+  }
+
+  /** Everything the pty sent, from binary frames only. */
+  get output(): string {
+    return Buffer.concat(
+      this.events.flatMap((event) => (event.kind === 'binary' ? [event.data] : [])),
+    ).toString('utf8');
+  }
+
+  get textFrames(): Extract<Event, { kind: 'text' }>[] {
+    return this.events.filter((event) => event.kind === 'text');
+  }
+
+  get messages(): ServerMessage[] {
+    return this.textFrames.flatMap((frame) => (frame.message ? [frame.message] : []));
+  }
+
+  send(message: ClientMessage): void {
+    this.ws.send(encodeMessage(message));
+  }
+
+  type(text: string): void {
+    this.ws.send(Buffer.from(text), { binary: true });
+  }
+
+  waitForOutput(pattern: RegExp): Promise<RegExpExecArray> {
+    return waitFor(() => pattern.exec(this.output) ?? undefined, `output ${String(pattern)}`);
+  }
+
+  /** Waits for `pattern` in the output that arrives after this call. */
+  async waitForNewOutput(pattern: RegExp): Promise<RegExpExecArray> {
+    const from = this.output.length;
+    return waitFor(
+      () => pattern.exec(this.output.slice(from)) ?? undefined,
+      `new output ${String(pattern)}`,
+    );
+  }
+
+  waitForMessage<T extends ServerMessage['type']>(
+    type: T,
+  ): Promise<Extract<ServerMessage, { type: T }>> {
+    return waitFor(
+      () =>
+        this.messages.find(
+          (message): message is Extract<ServerMessage, { type: T }> => message.type === type,
+        ),
+      `a ${type} message`,
+    );
+  }
+
+  waitForClose(): Promise<{ code: number; reason: string }> {
+    return waitFor(
+      () => this.events.find((event) => event.kind === 'close'),
+      'the connection to close',
+    );
+  }
+
+  /** The HTTP status of a refused upgrade. */
+  async refusedWith(): Promise<number> {
+    const refusal = await waitFor(
+      () => this.events.find((event) => event.kind === 'http' || event.kind === 'close'),
+      'the upgrade to be answered',
+    );
+    if (refusal.kind !== 'http') throw new Error(`the upgrade was accepted: ${refusal.kind}`);
+    return refusal.status;
+  }
+
+  async close(): Promise<void> {
+    this.ws.close(1000, 'bye');
+    await this.waitForClose();
+  }
+}
+
+/** Connects, and waits for `ready` and the prompt. */
+async function attached(session: Session): Promise<Client> {
+  const client = new Client({ session });
+  await client.waitForMessage('ready');
+  await client.waitForOutput(PROMPT);
+  return client;
+}
+
+async function newSession(): Promise<Session> {
+  return registry.create('hello-sandbox', 'gateway-test');
+}
+
+describe('a connected terminal', () => {
+  let session: Session;
+  let client: Client;
+
+  beforeAll(async () => {
+    session = await newSession();
+    client = await attached(session);
+  });
+
+  afterAll(async () => {
+    await session.end('ended');
+  });
+
+  it('sends the prompt as binary frames and control messages as JSON text frames', () => {
+    const first = client.events[0];
+    expect(first?.kind).toBe('text');
+    expect(client.messages[0]).toMatchObject({ type: 'ready', terminal: 1, offset: 0, lost: 0 });
+    expect(client.events.some((event) => event.kind === 'binary')).toBe(true);
+    // Every text frame is a valid control message; no pty byte ever travels as text.
+    for (const frame of client.textFrames) expect(frame.message).toBeDefined();
+    expect(client.textFrames.some((frame) => frame.text.includes('root@nestbox'))).toBe(false);
+  });
+
+  it('runs what is typed in binary frames', async () => {
+    client.type('echo $((6*7))\r');
+    await client.waitForNewOutput(/\b42\r\n/);
+  });
+
+  it('applies a resize control message to the pty', async () => {
+    client.send({ type: 'resize', cols: 123, rows: 45 });
+    client.type('stty size\r');
+    await client.waitForNewOutput(/\b45 123\r\n/);
+  });
+
+  it('clamps an absurd resize and keeps the connection open', async () => {
+    client.ws.send(JSON.stringify({ type: 'resize', cols: 1e9, rows: -1 }));
+    client.type('stty size\r');
+    const [, rows, cols] = await client.waitForNewOutput(/\b(\d+) (\d+)\r\n/);
+    expect(Number(rows)).toBe(TERMINAL_LIMITS.minRows);
+    expect(Number(cols)).toBe(TERMINAL_LIMITS.maxCols);
+    client.type('echo still-$((40+2))\r');
+    await client.waitForNewOutput(/still-42/);
+    expect(client.ws.readyState).toBe(WebSocket.OPEN);
+    expect(client.events.some((event) => event.kind === 'close')).toBe(false);
+    expect(client.messages.some((message) => message.type === 'error')).toBe(false);
+  });
+});
+
+describe('the upgrade', () => {
+  let session: Session;
+  let other: Session;
+
+  beforeAll(async () => {
+    [session, other] = await Promise.all([newSession(), newSession()]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([session.end('ended'), other.end('ended')]);
+  });
+
+  it('is refused with 403 for a foreign Origin', async () => {
+    expect(await new Client({ session, origin: 'http://evil.test' }).refusedWith()).toBe(403);
+    // Close is not good enough: the allowlist compares whole origins.
+    expect(await new Client({ session, origin: 'http://allowed.test.evil' }).refusedWith()).toBe(
+      403,
+    );
+    expect(await new Client({ session, origin: 'https://allowed.test' }).refusedWith()).toBe(403);
+    expect(logged.some((line) => line.includes('403 origin http://evil.test'))).toBe(true);
+  });
+
+  it('is refused with 403 without an Origin', async () => {
+    expect(await new Client({ session, origin: null }).refusedWith()).toBe(403);
+  });
+
+  it('is refused with 403 for a wrong or missing token', async () => {
+    const wrong = session.token.slice(0, -1) + (session.token.endsWith('A') ? 'B' : 'A');
+    expect(await new Client({ session, token: wrong }).refusedWith()).toBe(403);
+    expect(await new Client({ session, token: '' }).refusedWith()).toBe(403);
+    expect(await new Client({ session, token: null }).refusedWith()).toBe(403);
+  });
+
+  it("is refused with 403 for another session's id with this session's token", async () => {
+    expect(await new Client({ session, id: other.id }).refusedWith()).toBe(403);
+    expect(await new Client({ session: other, token: session.token }).refusedWith()).toBe(403);
+    expect(await new Client({ session, id: 'no-such-session' }).refusedWith()).toBe(403);
+    expect(await new Client({ session, id: null, token: null }).refusedWith()).toBe(403);
+  });
+
+  it('is refused with 400 without the subprotocol', async () => {
+    expect(await new Client({ session, protocol: null }).refusedWith()).toBe(400);
+    expect(await new Client({ session, protocol: 'nestbox.v1' }).refusedWith()).toBe(400);
+  });
+
+  it('succeeds with the right Origin, subprotocol, id and token', async () => {
+    // The refusals above did not harm the session, and each session has its own secret.
+    for (const target of [session, other]) {
+      const client = await attached(target);
+      expect(client.ws.protocol).toBe(SUBPROTOCOL);
+      client.type('echo ok-$((1+1))\r');
+      await client.waitForNewOutput(/\bok-2\r\n/);
+      await client.close();
+    }
+    expect(registry.size).toBe(2);
+  });
+});
+
+describe('a misbehaving client', () => {
+  let session: Session;
+
+  beforeAll(async () => {
+    session = await newSession();
+  });
+
+  afterAll(async () => {
+    await session.end('ended');
+  });
+
+  it('sending invalid JSON gets a bad-frame error, then its connection alone is closed', async () => {
+    const bad = await attached(session);
+    bad.ws.send('{not json');
+    const closed = await bad.waitForClose();
+    expect(closed.code).toBe(CLOSE_CODES.protocolError);
+    const error = bad.messages.find((message) => message.type === 'error');
+    expect(error).toMatchObject({ type: 'error', code: 'bad-frame' });
+    // The error came before the close, so a client can show it.
+    const errorAt = bad.events.findIndex(
+      (event) => event.kind === 'text' && event.message?.type === 'error',
+    );
+    const closeAt = bad.events.findIndex((event) => event.kind === 'close');
+    expect(errorAt).toBeGreaterThanOrEqual(0);
+    expect(errorAt).toBeLessThan(closeAt);
+
+    // Another session works normally, and so does this one on a new connection.
+    const second = await newSession();
+    try {
+      const good = await attached(second);
+      good.type('echo fine-$((5+5))\r');
+      await good.waitForNewOutput(/\bfine-10\r\n/);
+      const again = await attached(session);
+      again.type('echo back-$((2*3))\r');
+      await again.waitForNewOutput(/\bback-6\r\n/);
+      await again.close();
+    } finally {
+      await second.end('ended');
+    }
+  });
+
+  it('sending a frame bigger than maxPayloadBytes is closed with 1009', async () => {
+    const huge = await attached(session);
+    huge.ws.send(Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 0x61), { binary: true });
+    expect((await huge.waitForClose()).code).toBe(1009);
+    expect(huge.output).not.toMatch(/a{100}/); // not one byte of it reached the shell
+  });
+
+  it('sending a frame of exactly maxPayloadBytes is not cut off by the size limit', async () => {
+    // A text frame, so the shell sees nothing: it is judged by the protocol (too long for a
+    // control message), not refused by the WebSocket layer.
+    const client = await attached(session);
+    client.ws.send(' '.repeat(MAX_PAYLOAD_BYTES));
+    expect((await client.waitForClose()).code).toBe(CLOSE_CODES.protocolError);
+    expect(client.messages.find((message) => message.type === 'error')).toMatchObject({
+      code: 'bad-frame',
+    });
+  });
+});
+
+describe('the end of a session', () => {
+  it('when the shell exits: an exit message, close 1000, and the sandbox is gone', async () => {
+    expect(registry.size).toBe(0);
+    const session = await newSession();
+    const client = await attached(session);
+    const running = await crunList();
+    expect(running).toHaveLength(1);
+    expect(readdirSync(bundlesDir)).toEqual(running);
+
+    client.type('exit\r');
+    const closed = await client.waitForClose();
+    expect(closed.code).toBe(1000);
+    const exitAt = client.events.findIndex(
+      (event) => event.kind === 'text' && event.message?.type === 'exit',
+    );
+    const exitFrame = client.events[exitAt];
+    expect(exitFrame?.kind === 'text' ? JSON.parse(exitFrame.text) : undefined).toEqual({
+      type: 'exit',
+      code: 0,
+    });
+    expect(exitAt).toBeLessThan(client.events.findIndex((event) => event.kind === 'close'));
+
+    await waitFor(() => (registry.size === 0 ? true : undefined), 'the session to end');
+    expect(session.ended).toBe('exited');
+    expect(registry.authenticate(session.id, session.token)).toBeUndefined();
+    await waitFor(
+      () => (readdirSync(bundlesDir).length === 0 ? true : undefined),
+      'the bundle to be removed',
+    );
+    expect(await crunList()).toEqual([]);
+    // The session is gone for good: its credentials no longer open anything.
+    expect(await new Client({ session }).refusedWith()).toBe(403);
+  });
+
+  it('when the client closes: kept for a reconnect, then ended after the orphan timeout', async () => {
+    expect(registry.size).toBe(0);
+    const session = await newSession();
+    const client = await attached(session);
+    const [id] = await crunList();
+    expect(id).toBeDefined();
+    expect(existsSync(`${bundlesDir}/${id ?? ''}`)).toBe(true);
+
+    const closedAt = Date.now();
+    await client.close();
+    // Within the orphan timeout the session waits for its browser to come back...
+    await sleep(ORPHAN_TIMEOUT_MS / 3);
+    expect(registry.authenticate(session.id, session.token)).toBe(session);
+    expect(registry.size).toBe(1);
+    // ...and after it, nothing is left: no session, no container, no bundle.
+    await waitFor(() => (registry.size === 0 ? true : undefined), 'the session to end');
+    expect(Date.now() - closedAt).toBeGreaterThanOrEqual(ORPHAN_TIMEOUT_MS - 50);
+    expect(session.ended).toBe('orphaned');
+    await waitFor(
+      () => (readdirSync(bundlesDir).length === 0 ? true : undefined),
+      'the bundle to be removed',
+    );
+    expect(await crunList()).toEqual([]);
+    expect(gateway.connections).toBe(0);
+  });
+});
