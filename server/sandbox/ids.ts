@@ -9,7 +9,9 @@ export interface IdRange {
 }
 
 export class IdRangeAllocator {
-  private readonly inUse = new Set<number>();
+  /** Live ranges by slot. Release matches the object itself, so releasing a range twice can
+   *  never free the slot after it has been handed to another sandbox. */
+  private readonly inUse = new Map<number, IdRange>();
 
   /**
    * @param base first host id of slot 0; far above any real user or /etc/subuid range.
@@ -26,15 +28,17 @@ export class IdRangeAllocator {
   allocate(): IdRange | undefined {
     for (let slot = 0; slot < this.slots; slot++) {
       if (!this.inUse.has(slot)) {
-        this.inUse.add(slot);
-        return { hostId: this.base + slot * this.rangeSize, size: this.rangeSize };
+        const range = { hostId: this.base + slot * this.rangeSize, size: this.rangeSize };
+        this.inUse.set(slot, range);
+        return range;
       }
     }
     return undefined;
   }
 
   release(range: IdRange): void {
-    this.inUse.delete((range.hostId - this.base) / this.rangeSize);
+    const slot = (range.hostId - this.base) / this.rangeSize;
+    if (this.inUse.get(slot) === range) this.inUse.delete(slot);
   }
 
   get liveCount(): number {
