@@ -451,3 +451,59 @@ describe('the terminal gateway refuses', () => {
     await good.waitForText(/\balive\r\n/);
   });
 });
+
+describe('the heartbeat', () => {
+  it('terminates a connection whose client stopped answering pings', async () => {
+    const quick = createTerminalGateway(registry, {
+      allowedOrigins: [ORIGIN],
+      maxPayloadBytes: 64 * 1024,
+      maxBufferedBytes: 4 * 1024 * 1024,
+      helloTimeoutMs: 1000,
+      heartbeatIntervalMs: 200,
+      replayChunkBytes: 64 * 1024,
+      batch: { delayMs: 3, maxBytes: 64 * 1024 },
+      flow: { highBytes: HIGH_WATERMARK, lowBytes: 64 * 1024 },
+      log: () => undefined,
+    });
+    const quickServer = createServer();
+    quickServer.on('upgrade', (request, socket, head) => {
+      quick.handleUpgrade(request, socket, head);
+    });
+    await new Promise<void>((resolve) => quickServer.listen(0, '127.0.0.1', resolve));
+    const address = quickServer.address();
+    const quickPort = typeof address === 'object' && address ? address.port : 0;
+    const session = await newSession();
+    try {
+      const ws = new WebSocket(
+        `ws://127.0.0.1:${quickPort}/api/terminal?session=${session.id}&token=${session.token}`,
+        SUBPROTOCOL,
+        { origin: ORIGIN },
+      );
+      ws.on('error', () => undefined);
+      await new Promise((resolve) => ws.once('open', resolve));
+      ws.send(
+        encodeMessage({
+          type: 'hello',
+          version: PROTOCOL_VERSION,
+          terminal: 1,
+          offset: 0,
+          cols: 80,
+          rows: 24,
+        }),
+      );
+      await waitFor(() => (quick.connections === 1 ? true : undefined), 'the connection');
+      // A frozen client: its socket reads nothing, so no pong ever goes back.
+      ws.pause();
+      await waitFor(
+        () => (quick.connections === 0 ? true : undefined),
+        'the server to drop it',
+        3000,
+      );
+      ws.terminate();
+    } finally {
+      await session.end('ended');
+      await quick.dispose();
+      quickServer.close();
+    }
+  });
+});
