@@ -8,6 +8,7 @@ import { loadConfig } from './config.js';
 import { createRouter } from './http.js';
 import { openSandboxHost, type SandboxHost } from './sandbox/index.js';
 import { SessionRegistry } from './sessions/registry.js';
+import { openStore } from './store/index.js';
 import { createTerminalGateway, type TerminalGateway } from './terminal/gateway.js';
 
 const ORIGIN = 'http://lab.test';
@@ -51,6 +52,7 @@ beforeAll(async () => {
     gateway,
     scenariosDir: config.scenariosDir,
     allowedOrigins: [ORIGIN],
+    store: openStore(':memory:'),
     nextRequest: (_request, response) => {
       response.writeHead(404).end();
       return Promise.resolve();
@@ -150,5 +152,42 @@ describe('session actions', () => {
     expect(ended.status).toBe(200);
     const gone = await fetch(`${base}/api/sessions/${id}`, { headers: auth });
     expect(gone.status).toBe(403);
+  });
+});
+
+describe('progress', () => {
+  it('follows the learner cookie, and keeps learners apart', async () => {
+    const first = await fetch(`${base}/api/progress?scenario=hello-sandbox`);
+    const cookie = /nestbox_learner=([\w-]+)/.exec(first.headers.get('set-cookie') ?? '')?.[1];
+    expect(cookie).toMatch(/^[\w-]{16,}$/);
+    expect(first.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Lax/);
+    expect(await first.json()).toEqual({ progress: null });
+    const asLearner = { cookie: `nestbox_learner=${cookie ?? ''}` };
+
+    const opened = await post('/api/progress', '{"scenario":"hello-sandbox","step":1}', asLearner);
+    expect(opened.status).toBe(200);
+    expect(opened.body.progress).toMatchObject({ currentStep: 1, passedSteps: [] });
+    const again = await fetch(`${base}/api/progress?scenario=hello-sandbox`, {
+      headers: asLearner,
+    });
+    expect(again.headers.get('set-cookie')).toBeNull(); // a known learner keeps their id
+    expect(await again.json()).toMatchObject({ progress: { currentStep: 1 } });
+
+    const stranger = await fetch(`${base}/api/progress?scenario=hello-sandbox`, {
+      headers: { cookie: 'nestbox_learner=someone-else-entirely' },
+    });
+    expect(await stranger.json()).toEqual({ progress: null });
+
+    expect(
+      (await post('/api/progress', '{"scenario":"hello-sandbox","step":-1}', asLearner)).status,
+    ).toBe(400);
+    expect((await post('/api/progress', '{"scenario":"nope","step":1}', asLearner)).status).toBe(
+      404,
+    );
+    const foreign = await post('/api/progress', '{"scenario":"hello-sandbox","step":2}', {
+      ...asLearner,
+      origin: 'http://evil.test',
+    });
+    expect(foreign.status).toBe(403);
   });
 });

@@ -5,7 +5,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { SandboxError } from './sandbox/index.js';
+import { learnerOf } from './learner.js';
 import { loadScenario } from './scenarios/catalog.js';
+import type { Store } from './store/index.js';
 import { SessionLimitError, type SessionRegistry } from './sessions/registry.js';
 import type { TerminalGateway } from './terminal/gateway.js';
 
@@ -14,6 +16,7 @@ export interface RouterDeps {
   gateway: TerminalGateway;
   scenariosDir: string;
   allowedOrigins: readonly string[];
+  store: Store;
   nextRequest: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
   /** Next's own upgrades (dev-mode hot reload); undefined in production. */
   nextUpgrade:
@@ -60,13 +63,21 @@ async function readJsonBody(request: IncomingMessage): Promise<unknown> {
 }
 
 export function createRouter(deps: RouterDeps) {
-  /** POST /api/sessions {scenario} -> 201 {sessionId, token}: a fresh sandboxed shell. */
-  async function createSession(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    // Browsers always send Origin on POST; a foreign page must not spend our sandboxes.
+  /** Browsers always send Origin on POST: a foreign page must not act for our learners. */
+  function checkOrigin(request: IncomingMessage): void {
     const origin = request.headers.origin;
     if (origin !== undefined && !deps.allowedOrigins.includes(origin)) {
-      throw new HttpError(403, 'forbidden-origin', 'This origin may not start sessions.');
+      throw new HttpError(403, 'forbidden-origin', 'This origin may not use the lab.');
     }
+  }
+
+  /** POST /api/sessions {scenario} -> 201 {sessionId, token}: a fresh sandboxed shell. */
+  async function createSession(
+    request: IncomingMessage,
+    response: ServerResponse,
+    learner: string,
+  ): Promise<void> {
+    checkOrigin(request);
     const body = await readJsonBody(request);
     const scenario =
       typeof body === 'object' && body !== null && 'scenario' in body ? body.scenario : undefined;
@@ -75,7 +86,11 @@ export function createRouter(deps: RouterDeps) {
     }
     const found = await loadScenario(deps.scenariosDir, scenario);
     if (!found.ok) throw new HttpError(404, 'scenario-not-found', `No scenario "${scenario}".`);
-    const session = await deps.registry.create(scenario, request.socket.remoteAddress ?? 'unknown');
+    const session = await deps.registry.create(
+      scenario,
+      request.socket.remoteAddress ?? 'unknown',
+      learner,
+    );
     sendJson(response, 201, {
       sessionId: session.id,
       token: session.token,
@@ -114,12 +129,56 @@ export function createRouter(deps: RouterDeps) {
     }
   }
 
+  /**
+   * GET /api/progress?scenario=slug -> {progress}; POST /api/progress {scenario, step} records
+   * the step the learner has open (to resume there), {scenario, finished: true} the finish.
+   */
+  async function progress(
+    request: IncomingMessage,
+    response: ServerResponse,
+    learner: string,
+    url: URL,
+  ): Promise<void> {
+    if (request.method === 'GET') {
+      const scenario = url.searchParams.get('scenario') ?? '';
+      sendJson(response, 200, { progress: deps.store.progress(learner, scenario) ?? null });
+      return;
+    }
+    if (request.method !== 'POST')
+      throw new HttpError(405, 'method-not-allowed', 'Use GET or POST.');
+    checkOrigin(request);
+    const body = await readJsonBody(request);
+    const { scenario, step, finished } = (
+      typeof body === 'object' && body !== null ? body : {}
+    ) as Record<string, unknown>;
+    if (typeof scenario !== 'string' || !(await loadScenario(deps.scenariosDir, scenario)).ok) {
+      throw new HttpError(404, 'scenario-not-found', 'No such scenario.');
+    }
+    if (finished === true) {
+      sendJson(response, 200, { progress: deps.store.finish(learner, scenario) });
+    } else if (Number.isSafeInteger(step) && (step as number) >= 0 && (step as number) <= 100) {
+      sendJson(response, 200, { progress: deps.store.openStep(learner, scenario, step as number) });
+    } else {
+      throw new HttpError(
+        400,
+        'bad-request',
+        'Body must be {"scenario", "step"} or {"scenario", "finished": true}.',
+      );
+    }
+  }
+
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const { pathname } = new URL(request.url ?? '/', 'http://localhost');
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const { pathname } = url;
     try {
+      const learner = learnerOf(request, response);
       if (pathname === '/api/sessions') {
         if (request.method !== 'POST') throw new HttpError(405, 'method-not-allowed', 'Use POST.');
-        await createSession(request, response);
+        await createSession(request, response, learner);
+        return;
+      }
+      if (pathname === '/api/progress') {
+        await progress(request, response, learner, url);
         return;
       }
       const sessionPath = /^\/api\/sessions\/([\w-]{1,64})(?:\/(extend))?$/.exec(pathname);

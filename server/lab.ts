@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { createRouter } from './http.js';
 import { openSandboxHost, type CgroupLayout } from './sandbox/index.js';
 import { SessionRegistry } from './sessions/registry.js';
+import { sharedStore } from './store/shared.js';
 import { createTerminalGateway } from './terminal/gateway.js';
 
 export interface Lab {
@@ -63,6 +64,7 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
     gateway,
     scenariosDir: config.scenariosDir,
     allowedOrigins: config.allowedOrigins,
+    store: sharedStore(),
     nextRequest: nextApp.getRequestHandler(),
     nextUpgrade: options.dev ? nextApp.getUpgradeHandler() : undefined,
     log: options.log,

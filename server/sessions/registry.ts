@@ -61,7 +61,11 @@ export class SessionRegistry {
     return count;
   }
 
-  async create(scenario: string, clientKey: string): Promise<Session> {
+  /**
+   * A new session with a running shell. `clientKey` (an IP address) counts against the caps;
+   * `learner` (the anonymous cookie id) is who it belongs to.
+   */
+  async create(scenario: string, clientKey: string, learner = clientKey): Promise<Session> {
     if (this.sessions.size + this.startingTotal >= this.config.maxSessions) {
       throw new SessionLimitError(
         `The lab is full (${this.config.maxSessions} sessions). Try again when someone finishes.`,
@@ -84,14 +88,15 @@ export class SessionRegistry {
       if (left === 0) this.starting.delete(clientKey);
       else this.starting.set(clientKey, left);
     }
-    const session = new Session(
-      randomId(16),
-      randomId(32),
+    const session = new Session({
+      id: randomId(16),
+      token: randomId(32),
       scenario,
       clientKey,
+      learner,
       sandbox,
-      this.config,
-    );
+      policy: this.config,
+    });
     this.sessions.set(session.id, session);
     session.onEnd(() => {
       this.sessions.delete(session.id);

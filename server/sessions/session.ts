@@ -59,17 +59,34 @@ export class Session {
   private ending: Promise<void> | undefined;
   private endReason: EndReason | undefined;
 
-  constructor(
-    readonly id: string,
-    readonly token: string,
-    readonly scenario: string,
-    /** Who created it (an IP address), for per-client caps. */
-    readonly clientKey: string,
-    private readonly sandbox: Sandbox,
-    private readonly policy: SessionPolicy,
-  ) {
-    this.expires = this.createdAt + policy.ttlMs;
-    const first = this.addTerminal(1, sandbox.start, { cols: 80, rows: 24 });
+  readonly id: string;
+  readonly token: string;
+  readonly scenario: string;
+  /** Who created it (an IP address), for per-client caps. */
+  readonly clientKey: string;
+  /** The anonymous learner id (cookie) of whoever created it, for progress and the roster. */
+  readonly learner: string;
+  private readonly sandbox: Sandbox;
+  private readonly policy: SessionPolicy;
+
+  constructor(init: {
+    id: string;
+    token: string;
+    scenario: string;
+    clientKey: string;
+    learner: string;
+    sandbox: Sandbox;
+    policy: SessionPolicy;
+  }) {
+    this.id = init.id;
+    this.token = init.token;
+    this.scenario = init.scenario;
+    this.clientKey = init.clientKey;
+    this.learner = init.learner;
+    this.sandbox = init.sandbox;
+    this.policy = init.policy;
+    this.expires = this.createdAt + init.policy.ttlMs;
+    const first = this.addTerminal(1, init.sandbox.start, { cols: 80, rows: 24 });
     first.onExit(() => {
       void this.end('exited');
     });
