@@ -2,8 +2,10 @@
  * All configuration, read once from the environment. Every setting has a documented unit and
  * default; a bad value stops start-up with a message that names the variable.
  */
+import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import type { SandboxLimits } from './sandbox/index.js';
+import { parseCpuList, type CgroupTotals, type SandboxLimits } from './sandbox/index.js';
+import { dataDir as dataDirOf } from './data-dir.js';
 import { scenariosDir } from './scenarios/catalog.js';
 
 export interface Config {
@@ -33,7 +35,26 @@ export interface Config {
   /** NESTBOX_ALLOWED_ORIGINS: comma-separated origins allowed to open terminals.
    *  Default: the server's own origin(s) for its host and port. */
   allowedOrigins: string[];
+  /** Per-sandbox limits (a scenario may only tighten them):
+   *  - NESTBOX_PIDS_LIMIT: processes and threads. Default 128.
+   *  - NESTBOX_MEMORY_MB: memory in MiB; swap adds nothing on top. Default 256.
+   *  - NESTBOX_CPUS: CPU bandwidth in cores (0.5 is half a core). Default 1.
+   *  - NESTBOX_CPU_WEIGHT: share of the CPU under contention, 1–10000 (cgroup v2 scale). Default 100.
+   *  - NESTBOX_CPUSET: the CPUs sandboxes may use, as a cpu list ("0-1,3"). Default: all.
+   *  - NESTBOX_IO_MBPS: read and write bandwidth each on the image's disk, in MiB/s. Default: none.
+   *  - NESTBOX_TMPFS_MB: size of each writable tmpfs (/root, /tmp, /run, /dev/shm), in MiB. Default 64.
+   *  - NESTBOX_TMPFS_INODES: inodes of each writable tmpfs. Default 16384.
+   *  - NESTBOX_NOFILE: open files per process. Default 1024. */
   limits: SandboxLimits;
+  /** Caps on all sandboxes together, on their parent cgroup:
+   *  - NESTBOX_TOTAL_MEMORY_MB: in MiB. Default: 80% of this machine's memory.
+   *  - NESTBOX_TOTAL_PIDS: processes and threads. Default 4096.
+   *  - NESTBOX_TOTAL_CPUS: in cores. Default: no cap (the sandboxes together still get only
+   *    one fair share against the server and the rest of the host). */
+  totals: CgroupTotals;
+  /** NESTBOX_CGROUP_PARENT: the parent cgroup, relative to the cgroup root. One per server.
+   *  Default nestbox. */
+  cgroupParent: string;
   sessions: SessionSettings;
 }
 
@@ -68,7 +89,8 @@ type Env = Record<string, string | undefined>;
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
+  // Number(' ') is 0: blank text must be refused, not read as zero.
+  const value = raw.trim() === '' ? NaN : Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new ConfigError(
       `${name}=${raw} is invalid: expected a whole number from ${min} to ${max}.`,
@@ -80,7 +102,8 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
+  // Number(' ') is 0: blank text must be refused, not read as zero.
+  const value = raw.trim() === '' ? NaN : Number(raw);
   if (!Number.isFinite(value) || value < min || value > max) {
     throw new ConfigError(`${name}=${raw} is invalid: expected a number from ${min} to ${max}.`);
   }
@@ -114,7 +137,8 @@ function origins(env: Env, host: string, port: number): string[] {
         );
       }
     }
-    return list;
+    // Browsers send the serialised origin (lower-case host, no default port); compare like that.
+    return list.map((origin) => new URL(origin).origin);
   }
   const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
   const hosts = loopback ? ['127.0.0.1', 'localhost'] : [host];
@@ -155,7 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     host,
     port,
-    dataDir: resolve(text(env, 'NESTBOX_DATA_DIR', '/var/lib/nestbox')),
+    dataDir: dataDirOf(env),
     runDir: resolve(text(env, 'NESTBOX_RUN_DIR', '/run/nestbox')),
     scenariosDir: scenariosDir(env),
     crunPath: text(env, 'NESTBOX_CRUN', 'crun'),
@@ -166,13 +190,69 @@ export function loadConfig(env: Env = process.env): Config {
     maskProc: flag(env, 'NESTBOX_MASK_PROC'),
     allowedOrigins: origins(env, host, port),
     sessions: sessionSettings(env),
-    limits: {
-      pids: integer(env, 'NESTBOX_PIDS_LIMIT', 128, 8, 65536),
-      memoryBytes: integer(env, 'NESTBOX_MEMORY_MB', 256, 16, 65536) * MIB,
-      cpus: decimal(env, 'NESTBOX_CPUS', 1, 0.01, 256),
-      tmpfsBytes: integer(env, 'NESTBOX_TMPFS_MB', 64, 1, 65536) * MIB,
-      tmpfsInodes: integer(env, 'NESTBOX_TMPFS_INODES', 16384, 64, 10_000_000),
-      nofile: integer(env, 'NESTBOX_NOFILE', 1024, 64, 1_048_576),
-    },
+    ...limitsAndTotals(env),
+    cgroupParent: text(
+      env,
+      'NESTBOX_CGROUP_PARENT',
+      'nestbox',
+      /^[a-z0-9][a-z0-9_.-]{0,63}(\/[a-z0-9][a-z0-9_.-]{0,63}){0,3}$/,
+    ),
   };
+}
+
+function cpuList(env: Env, name: string): string {
+  const raw = env[name] ?? '';
+  if (!parseCpuList(raw)) {
+    throw new ConfigError(`${name}=${raw} is invalid: expected a cpu list such as 0-1,3.`);
+  }
+  return raw.trim();
+}
+
+function optionalInteger(env: Env, name: string, min: number, max: number): number | undefined {
+  return env[name] === undefined || env[name] === '' ? undefined : integer(env, name, 0, min, max);
+}
+
+function limitsAndTotals(env: Env): { limits: SandboxLimits; totals: CgroupTotals } {
+  const ioMbps = optionalInteger(env, 'NESTBOX_IO_MBPS', 1, 100_000);
+  const limits: SandboxLimits = {
+    pids: integer(env, 'NESTBOX_PIDS_LIMIT', 128, 8, 65536),
+    memoryBytes: integer(env, 'NESTBOX_MEMORY_MB', 256, 16, 65536) * MIB,
+    cpus: decimal(env, 'NESTBOX_CPUS', 1, 0.01, 256),
+    cpuWeight: integer(env, 'NESTBOX_CPU_WEIGHT', 100, 1, 10_000),
+    cpuset: cpuList(env, 'NESTBOX_CPUSET'),
+    ...(ioMbps === undefined ? {} : { ioBps: ioMbps * MIB }),
+    tmpfsBytes: integer(env, 'NESTBOX_TMPFS_MB', 64, 1, 65536) * MIB,
+    tmpfsInodes: integer(env, 'NESTBOX_TMPFS_INODES', 16384, 64, 10_000_000),
+    nofile: integer(env, 'NESTBOX_NOFILE', 1024, 64, 1_048_576),
+  };
+  const totalCpus = env.NESTBOX_TOTAL_CPUS
+    ? decimal(env, 'NESTBOX_TOTAL_CPUS', 0, 0.01, 4096)
+    : undefined;
+  const totals: CgroupTotals = {
+    memoryBytes:
+      integer(
+        env,
+        'NESTBOX_TOTAL_MEMORY_MB',
+        Math.floor((totalmem() * 0.8) / MIB),
+        16,
+        16 * 1024 * 1024,
+      ) * MIB,
+    pids: integer(env, 'NESTBOX_TOTAL_PIDS', 4096, 8, 4_194_304),
+    ...(totalCpus === undefined ? {} : { cpus: totalCpus }),
+  };
+  // One sandbox must fit in the totals; for CPU, cgroup v1 even refuses a child quota above
+  // its parent's.
+  const fits: [string, string, number, number | undefined, number][] = [
+    ['NESTBOX_TOTAL_MEMORY_MB', 'NESTBOX_MEMORY_MB', limits.memoryBytes, totals.memoryBytes, MIB],
+    ['NESTBOX_TOTAL_PIDS', 'NESTBOX_PIDS_LIMIT', limits.pids, totals.pids, 1],
+    ['NESTBOX_TOTAL_CPUS', 'NESTBOX_CPUS', limits.cpus, totals.cpus, 1],
+  ];
+  for (const [totalName, limitName, limit, total, unit] of fits) {
+    if (total !== undefined && total < limit) {
+      throw new ConfigError(
+        `${totalName}=${total / unit} is invalid: it must be at least ${limitName} (${limit / unit}), or no sandbox fits.`,
+      );
+    }
+  }
+  return { limits, totals };
 }

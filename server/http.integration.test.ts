@@ -10,6 +10,8 @@ import { openSandboxHost, type SandboxHost } from './sandbox/index.js';
 import { SessionRegistry } from './sessions/registry.js';
 import { openStore } from './store/index.js';
 import { createTerminalGateway, type TerminalGateway } from './terminal/gateway.js';
+import { AUTH_FAILURE_DEFAULTS, TRANSPORT_DEFAULTS } from './terminal/defaults.js';
+import { FailureLimiter } from './rate-limit.js';
 
 const ORIGIN = 'http://lab.test';
 const config = loadConfig({
@@ -36,15 +38,12 @@ beforeAll(async () => {
     sweepIntervalMs: 1000,
     startTimeoutMs: 10_000,
   });
+  const authFailures = new FailureLimiter(AUTH_FAILURE_DEFAULTS);
   gateway = createTerminalGateway(registry, {
+    ...TRANSPORT_DEFAULTS,
+    authFailures,
     allowedOrigins: [ORIGIN],
-    maxPayloadBytes: 64 * 1024,
-    maxBufferedBytes: 1 << 22,
     helloTimeoutMs: 1000,
-    heartbeatIntervalMs: 30_000,
-    replayChunkBytes: 1 << 16,
-    batch: { delayMs: 3, maxBytes: 1 << 16 },
-    flow: { highBytes: 1 << 18, lowBytes: 1 << 16 },
     log: () => undefined,
   });
   const router = createRouter({
@@ -53,6 +52,7 @@ beforeAll(async () => {
     scenariosDir: config.scenariosDir,
     allowedOrigins: [ORIGIN],
     store: openStore(':memory:'),
+    authFailures,
     nextRequest: (_request, response) => {
       response.writeHead(404).end();
       return Promise.resolve();

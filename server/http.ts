@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { SandboxError } from './sandbox/index.js';
 import { learnerOf } from './learner.js';
+import type { FailureLimiter } from './rate-limit.js';
 import { loadScenario } from './scenarios/catalog.js';
 import type { Store } from './store/index.js';
 import { SessionLimitError, type SessionRegistry } from './sessions/registry.js';
@@ -17,6 +18,8 @@ export interface RouterDeps {
   scenariosDir: string;
   allowedOrigins: readonly string[];
   store: Store;
+  /** Failed session/token guesses per client; shared with the terminal gateway. */
+  authFailures: FailureLimiter;
   nextRequest: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
   /** Next's own upgrades (dev-mode hot reload); undefined in production. */
   nextUpgrade:
@@ -100,9 +103,16 @@ export function createRouter(deps: RouterDeps) {
 
   /** The session named in the path, if the request carries its token as a bearer token. */
   function authorizedSession(request: IncomingMessage, id: string) {
+    const client = request.socket.remoteAddress ?? 'unknown';
+    if (deps.authFailures.isBlocked(client)) {
+      throw new HttpError(429, 'too-many-failures', 'Too many failed attempts; wait a minute.');
+    }
     const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
     const session = deps.registry.authenticate(id, token);
-    if (!session) throw new HttpError(403, 'forbidden', 'Unknown session or wrong token.');
+    if (!session) {
+      deps.authFailures.recordFailure(client);
+      throw new HttpError(403, 'forbidden', 'Unknown session or wrong token.');
+    }
     return session;
   }
 

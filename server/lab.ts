@@ -6,9 +6,11 @@ import { createServer } from 'node:http';
 import next from 'next';
 import type { Config } from './config.js';
 import { createRouter } from './http.js';
+import { FailureLimiter } from './rate-limit.js';
 import { openSandboxHost, type CgroupLayout } from './sandbox/index.js';
 import { SessionRegistry } from './sessions/registry.js';
 import { sharedStore } from './store/shared.js';
+import { AUTH_FAILURE_DEFAULTS, TRANSPORT_DEFAULTS } from './terminal/defaults.js';
 import { createTerminalGateway } from './terminal/gateway.js';
 
 export interface Lab {
@@ -30,6 +32,11 @@ export class PortInUseError extends Error {
 
 export async function startLab(config: Config, options: LabOptions): Promise<Lab> {
   const host = await openSandboxHost({ ...config, maxSandboxes: config.maxSessions });
+  if (host.reaped.length > 0) {
+    options.log(
+      `reaped ${host.reaped.length} sandbox(es) a previous run left: ${host.reaped.join(' ')}`,
+    );
+  }
   const registry = new SessionRegistry(host, {
     ...config.sessions,
     maxSessions: config.maxSessions,
@@ -37,15 +44,12 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
     sweepIntervalMs: 1000,
     startTimeoutMs: 10_000,
   });
+  // One budget of failed guesses per client, whether it guesses over HTTP or WebSocket.
+  const authFailures = new FailureLimiter(AUTH_FAILURE_DEFAULTS);
   const gateway = createTerminalGateway(registry, {
+    ...TRANSPORT_DEFAULTS,
+    authFailures,
     allowedOrigins: config.allowedOrigins,
-    maxPayloadBytes: 64 * 1024,
-    maxBufferedBytes: 4 * 1024 * 1024,
-    helloTimeoutMs: 10_000,
-    heartbeatIntervalMs: 30_000,
-    replayChunkBytes: 64 * 1024,
-    batch: { delayMs: 3, maxBytes: 64 * 1024 },
-    flow: { highBytes: 256 * 1024, lowBytes: 64 * 1024 },
     log: (message) => {
       options.log(message);
     },
@@ -65,6 +69,7 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
     scenariosDir: config.scenariosDir,
     allowedOrigins: config.allowedOrigins,
     store: sharedStore(),
+    authFailures,
     nextRequest: nextApp.getRequestHandler(),
     nextUpgrade: options.dev ? nextApp.getUpgradeHandler() : undefined,
     log: options.log,

@@ -6,10 +6,18 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Config } from '../config.js';
-import { detectCgroupLayout } from '../sandbox/cgroups.js';
+import { diskOf } from '../sandbox/block-device.js';
+import { availableControllers, CGROUP_ROOT, detectCgroupLayout } from '../sandbox/cgroups.js';
 import { findExecutable } from '../sandbox/executables.js';
 import { imageStatus } from '../sandbox/image.js';
+import {
+  isAtLeast,
+  MIN_CRUN_VERSION,
+  missingControllers,
+  parseCrunVersion,
+} from '../sandbox/preflight.js';
 import { relayPath } from '../sandbox/relay-path.js';
+import { requiredControllers } from '../sandbox/resources.js';
 
 const run = promisify(execFile);
 
@@ -48,24 +56,14 @@ async function commandCheck(
   }
 }
 
-/** Controllers the limits need, by name as they appear in /proc/cgroups or cgroup.controllers. */
-const NEEDED_CONTROLLERS = ['cpu', 'memory', 'pids'];
+const LAYOUT_NAMES = {
+  v2: 'v2 (unified)',
+  hybrid: 'hybrid (v1 controllers + empty v2 tree)',
+  v1: 'v1 (legacy)',
+} as const;
 
-async function availableControllers(layout: string): Promise<string[]> {
-  if (layout === 'v2') {
-    const text = await readFile('/sys/fs/cgroup/cgroup.controllers', 'utf8').catch(() => '');
-    return text.trim().split(/\s+/).filter(Boolean);
-  }
-  const text = await readFile('/proc/cgroups', 'utf8').catch(() => '');
-  return text
-    .split('\n')
-    .filter((line) => line && !line.startsWith('#'))
-    .map((line) => line.split('\t'))
-    .filter((fields) => fields[3] === '1')
-    .map((fields) => fields[0] ?? '');
-}
-
-async function cgroupCheck(): Promise<Check> {
+/** The layout, the controllers the host offers, and any the configured limits need but lack. */
+async function cgroupCheck(config: Config): Promise<Check> {
   const layout = await detectCgroupLayout();
   if (!layout) {
     return {
@@ -76,17 +74,86 @@ async function cgroupCheck(): Promise<Check> {
     };
   }
   const controllers = await availableControllers(layout);
-  const missing = NEEDED_CONTROLLERS.filter((name) => !controllers.includes(name));
-  const detail = `${layout === 'hybrid' ? 'hybrid (v1 controllers + empty v2 tree)' : layout}; controllers: ${controllers.join(' ')}`;
+  const missing = missingControllers(controllers, requiredControllers(layout, config.limits));
+  const detail = `${LAYOUT_NAMES[layout]}; controllers: ${controllers.join(' ')}`;
   if (missing.length > 0) {
     return {
       name: 'cgroups',
       ok: false,
-      detail,
-      fix: `Enable the ${missing.join(', ')} controller(s) in the kernel or on its command line.`,
+      detail: `${detail}; the configured limits need ${missing.join(', ')}`,
+      fix: `Enable the ${missing.join(', ')} controller(s) in the kernel or on its command line, or unset the limits that need them (NESTBOX_CPUSET, NESTBOX_IO_MBPS).`,
     };
   }
   return { name: 'cgroups', ok: true, detail };
+}
+
+/**
+ * Memory limits cap memory + swap only where the kernel accounts swap. Without that, a sandbox
+ * can swap past its limit, but only on a host that has swap, so this never blocks start-up.
+ */
+async function swapCheck(config: Config): Promise<Check> {
+  const layout = await detectCgroupLayout();
+  // v2 has memory.swap.max in every cgroup but the root: our own, or the sandboxes' parent.
+  const ownCgroup = /^0::(\/.*)$/m.exec(await readFile('/proc/self/cgroup', 'utf8'))?.[1] ?? '/';
+  const probes =
+    layout === 'v2'
+      ? [`${CGROUP_ROOT}${ownCgroup}`, `${CGROUP_ROOT}/${config.cgroupParent}`].map(
+          (dir) => `${dir}/memory.swap.max`,
+        )
+      : [`${CGROUP_ROOT}/memory/memory.memsw.limit_in_bytes`];
+  const found = await Promise.all(
+    probes.map((probe) =>
+      readFile(probe, 'utf8').then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
+  const accounted = found.includes(true);
+  if (accounted)
+    return { name: 'swap accounting', ok: true, detail: 'on: memory + swap is capped' };
+  const meminfo = await readFile('/proc/meminfo', 'utf8').catch(() => '');
+  const swapKb = Number(/^SwapTotal:\s+(\d+)/m.exec(meminfo)?.[1] ?? 0);
+  return {
+    name: 'swap accounting',
+    ok: true,
+    detail:
+      swapKb === 0
+        ? 'off, and this host has no swap: memory limits hold'
+        : 'off: sandboxes may swap beyond their memory limit (boot with swapaccount=1 to cap it)',
+  };
+}
+
+async function crunCheck(config: Config): Promise<Check> {
+  const found = await commandCheck('crun', config.crunPath, 'crun', ['--version']);
+  if (!found.ok) return found;
+  const path = await findExecutable(config.crunPath);
+  const { stdout } = await run(path ?? config.crunPath, ['--version']).catch(() => ({
+    stdout: '',
+  }));
+  const version = parseCrunVersion(stdout);
+  if (version && isAtLeast(version, MIN_CRUN_VERSION)) return found;
+  return {
+    name: 'crun',
+    ok: false,
+    detail: `${found.detail}: Nestbox needs crun ${MIN_CRUN_VERSION.join('.')} or later`,
+    fix: 'Install a current crun (Debian 12: apt-get install -y crun), or set NESTBOX_CRUN to one.',
+  };
+}
+
+/** NESTBOX_IO_MBPS throttles the disk under the image, so that must be a block device. */
+async function ioDiskCheck(config: Config): Promise<Check | undefined> {
+  if (config.limits.ioBps === undefined) return undefined;
+  const status = await imageStatus(config.dataDir);
+  const disk = await diskOf(status.ready ? status.rootfs : config.dataDir).catch(() => undefined);
+  return disk
+    ? { name: 'io limit', ok: true, detail: `throttles disk ${disk.major}:${disk.minor}` }
+    : {
+        name: 'io limit',
+        ok: false,
+        detail: `${config.dataDir} is not on a block device`,
+        fix: 'Unset NESTBOX_IO_MBPS, or keep NESTBOX_DATA_DIR on a real disk.',
+      };
 }
 
 async function userNamespaceCheck(): Promise<Check> {
@@ -141,14 +208,17 @@ async function imageCheck(config: Config): Promise<Check> {
 }
 
 export async function checkSystem(config: Config): Promise<Check[]> {
-  return Promise.all([
+  const checks = await Promise.all([
     Promise.resolve(rootCheck()),
-    cgroupCheck(),
+    cgroupCheck(config),
+    swapCheck(config),
     userNamespaceCheck(),
-    commandCheck('crun', config.crunPath, 'crun', ['--version']),
+    crunCheck(config),
     commandCheck('unshare', 'unshare', 'util-linux', ['--version']),
     commandCheck('debootstrap', 'debootstrap', 'debootstrap', ['--version']),
     relayCheck(),
     imageCheck(config),
+    ioDiskCheck(config),
   ]);
+  return checks.filter((check) => check !== undefined);
 }

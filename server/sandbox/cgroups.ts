@@ -10,6 +10,7 @@ import { readFile, statfs } from 'node:fs/promises';
  */
 export type CgroupLayout = 'v2' | 'hybrid' | 'v1';
 
+export const CGROUP_ROOT = '/sys/fs/cgroup';
 const CGROUP2_SUPER_MAGIC = 0x63677270;
 const TMPFS_MAGIC = 0x01021994;
 
@@ -22,16 +23,14 @@ async function filesystemType(path: string): Promise<number | undefined> {
 }
 
 /** Returns the layout, or undefined when this machine has no usable cgroup mount at all. */
-export async function detectCgroupLayout(
-  root = '/sys/fs/cgroup',
-): Promise<CgroupLayout | undefined> {
+export async function detectCgroupLayout(root = CGROUP_ROOT): Promise<CgroupLayout | undefined> {
   const rootType = await filesystemType(root);
   if (rootType === CGROUP2_SUPER_MAGIC) return 'v2';
   if (rootType !== TMPFS_MAGIC) return undefined;
   return (await filesystemType(`${root}/unified`)) === CGROUP2_SUPER_MAGIC ? 'hybrid' : 'v1';
 }
 
-/** The v1 controllers a sandbox's limits live in. */
+/** The v1 controllers a sandbox's limits and stats live in. */
 export const V1_CONTROLLERS = [
   'pids',
   'memory',
@@ -50,7 +49,7 @@ export const V1_CONTROLLERS = [
 export function cgroupDirs(
   layout: CgroupLayout,
   relativePath: string,
-  root = '/sys/fs/cgroup',
+  root = CGROUP_ROOT,
 ): Record<string, string> {
   if (layout === 'v2') return { unified: `${root}/${relativePath}` };
   return Object.fromEntries(
@@ -63,12 +62,50 @@ export function cgroupFile(
   layout: CgroupLayout,
   relativePath: string,
   file: string,
-  root = '/sys/fs/cgroup',
+  root = CGROUP_ROOT,
 ): string {
   const controller = file.slice(0, file.indexOf('.'));
   return layout === 'v2'
     ? `${root}/${relativePath}/${file}`
     : `${root}/${controller}/${relativePath}/${file}`;
+}
+
+/**
+ * Mount points of the v1 hierarchies under `root`, from /proc/self/mountinfo. crun puts a
+ * sandbox's cgroup in every one of them (named ones such as name=systemd included), so teardown
+ * and delegation must visit each; co-mounted controllers (cpu,cpuacct) are one hierarchy.
+ */
+export function parseV1Hierarchies(mountinfo: string, root = CGROUP_ROOT): string[] {
+  const mountPoints: string[] = [];
+  for (const line of mountinfo.split('\n')) {
+    const [mountFields, fsFields] = line.split(' - ');
+    const mountPoint = mountFields?.split(' ')[4];
+    const fsType = fsFields?.split(' ')[0];
+    if (fsType === 'cgroup' && mountPoint?.startsWith(`${root}/`)) mountPoints.push(mountPoint);
+  }
+  return mountPoints;
+}
+
+/** Every hierarchy a sandbox's cgroup has a directory in: the mount points on v1, the root on v2. */
+export async function cgroupHierarchies(layout: CgroupLayout): Promise<string[]> {
+  if (layout === 'v2') return [CGROUP_ROOT];
+  return parseV1Hierarchies(await readFile('/proc/self/mountinfo', 'utf8'));
+}
+
+/** Controllers the host can use: cgroup.controllers on v2, enabled ones in /proc/cgroups on v1. */
+export function parseControllers(layout: CgroupLayout, text: string): string[] {
+  if (layout === 'v2') return text.trim().split(/\s+/).filter(Boolean);
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+    .map((line) => line.split(/\s+/))
+    .filter((fields) => fields[3] === '1' && fields[1] !== '0')
+    .map((fields) => fields[0] ?? '');
+}
+
+export async function availableControllers(layout: CgroupLayout): Promise<string[]> {
+  const file = layout === 'v2' ? `${CGROUP_ROOT}/cgroup.controllers` : '/proc/cgroups';
+  return parseControllers(layout, await readFile(file, 'utf8').catch(() => ''));
 }
 
 /**

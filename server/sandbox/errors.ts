@@ -25,6 +25,8 @@ export type SandboxErrorCode =
   | 'start-failed'
   | 'exec-failed'
   | 'exec-timeout'
+  /** exec, execStart or stats on a sandbox that was destroyed. */
+  | 'destroyed'
   /** Processes or cgroups outlived destroy; the next start-up reaps them. */
   | 'destroy-failed';
 

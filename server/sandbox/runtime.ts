@@ -4,7 +4,7 @@
  * alike.
  */
 import { execFile } from 'node:child_process';
-import { waitUntilEmpty, type CgroupLayout } from './cgroups.js';
+import type { CgroupLayout } from './cgroups.js';
 
 export interface RuntimeConfig {
   /** The crun executable: a path, or a name looked up in PATH. */
@@ -89,25 +89,4 @@ export async function listContainers(config: RuntimeConfig): Promise<string[]> {
   const result = await runRuntime(config, ['list', '--quiet']);
   if (result.code !== 0) return [];
   return result.stdout.split('\n').filter((line) => line.trim() !== '');
-}
-
-/**
- * Ends a container completely. SIGKILL to the pid-namespace init makes the kernel kill every
- * other process in it, including ones detached with setsid or nohup; we wait until its cgroup
- * is empty, because the kernel reaps them asynchronously. `delete --force` then removes the
- * cgroups and the state: it is needed even after a successful kill, or crun keeps a stopped
- * container around.
- */
-export async function removeContainer(
-  config: RuntimeConfig,
-  id: string,
-  cgroupPath: string,
-): Promise<void> {
-  await runRuntime(config, ['kill', id, 'KILL']);
-  await waitUntilEmpty(config.layout, cgroupPath);
-  const deleted = await runRuntime(config, ['delete', '--force', id]);
-  // `crun run` deletes its container itself when the init exits, so it may have won the race.
-  if (deleted.code !== 0 && !/does not exist|not found|no such file/i.test(deleted.stderr)) {
-    throw new Error(`crun delete ${id} failed: ${deleted.stderr.trim()}`);
-  }
 }

@@ -5,23 +5,10 @@
  * unit-tested without root. Each section below is one small step, in the order crun applies
  * them, in the spirit of nsjail's containProc.
  */
-import type { OciMount, OciSeccomp, OciSpec } from './oci.js';
-
-/** Resource limits for one sandbox. Units are in the names; defaults live in server/config.ts. */
-export interface SandboxLimits {
-  /** Maximum number of tasks (processes and threads) in the sandbox's cgroup. */
-  pids: number;
-  /** Memory limit in bytes. Swap adds nothing on top: memory + swap is capped at this too. */
-  memoryBytes: number;
-  /** CPU bandwidth as a number of cores' worth, e.g. 0.5 or 1. */
-  cpus: number;
-  /** Size of each writable tmpfs (/root, /tmp, /run), in bytes. */
-  tmpfsBytes: number;
-  /** Inode count of each writable tmpfs. */
-  tmpfsInodes: number;
-  /** Open files per process (RLIMIT_NOFILE, soft and hard). */
-  nofile: number;
-}
+import type { SandboxLimits } from './limits.js';
+import type { OciMount, OciSpec } from './oci.js';
+import { ociResources, type ResourceHost } from './resources.js';
+import { compileSeccomp, type MobySeccompProfile, type SeccompArchitecture } from './seccomp.js';
 
 export interface SpecInput {
   /** Absolute host path of the read-only root filesystem. */
@@ -39,13 +26,13 @@ export interface SpecInput {
   /** Relative cgroup path, so every sandbox lands under one parent cgroup. */
   cgroupsPath: string;
   limits: SandboxLimits;
+  /** What the host's cgroups offer: layout, swap accounting, the image's disk. */
+  cgroups: ResourceHost;
   /** Mask Docker's sensitive /proc paths. Off by default: see design.md §4 "/proc masks". */
   maskProc: boolean;
-  /** libseccomp architecture names of this host, e.g. ['SCMP_ARCH_X86_64']. */
-  seccompArchitectures: readonly string[];
+  /** Moby's profile and this host's architecture; resolved here against CAPABILITIES. */
+  seccomp: { profile: MobySeccompProfile; architecture: SeccompArchitecture };
 }
-
-const CPU_PERIOD_MICROSECONDS = 100_000;
 
 /** Docker's default capability set plus CAP_SYS_ADMIN, which is only ever effective inside the
  *  sandbox's own user namespace and is what `unshare` and `mount -t proc` need in the lessons. */
@@ -66,29 +53,6 @@ export const CAPABILITIES = [
   'CAP_SETFCAP',
   'CAP_SYS_ADMIN',
 ] as const;
-
-/** Syscalls no lesson needs and that carry most of the recent kernel attack surface. */
-export const DENIED_SYSCALLS = [
-  'acct',
-  'add_key',
-  'bpf',
-  'delete_module',
-  'finit_module',
-  'init_module',
-  'io_uring_enter',
-  'io_uring_register',
-  'io_uring_setup',
-  'kexec_file_load',
-  'kexec_load',
-  'keyctl',
-  'open_by_handle_at',
-  'perf_event_open',
-  'request_key',
-  'userfaultfd',
-] as const;
-
-/** Socket families denied to socket(2): AF_ALG (kernel crypto, page-cache bugs) and AF_VSOCK. */
-export const DENIED_SOCKET_FAMILIES = { AF_ALG: 38, AF_VSOCK: 40 } as const;
 
 /** Docker's masked /proc paths, applied only when `maskProc` is set. */
 const MASKED_PATHS = [
@@ -171,11 +135,14 @@ function mounts(input: SpecInput): OciMount[] {
       source: 'sysfs',
       options: ['nosuid', 'noexec', 'nodev', 'ro'],
     },
+    // Read-write so that the learner can make child cgroups (design.md §4 "Delegation"). In a
+    // cgroup namespace it shows only the sandbox's own cgroup, and only what was delegated to
+    // its root is writable: its limits stay owned by host root.
     {
       destination: '/sys/fs/cgroup',
       type: 'cgroup',
       source: 'cgroup',
-      options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'],
+      options: ['nosuid', 'noexec', 'nodev', 'relatime', 'rw'],
     },
   ];
   const idmappedRootfs: OciMount[] = input.idmappedDirs.map((dir) => ({
@@ -190,24 +157,6 @@ function mounts(input: SpecInput): OciMount[] {
     writableTmpfs('/run', input.limits, '755'),
   ];
   return [...kernelFilesystems, ...idmappedRootfs, ...scratch];
-}
-
-function seccomp(input: SpecInput): OciSeccomp {
-  const EPERM = 1;
-  const EAFNOSUPPORT = 97;
-  return {
-    defaultAction: 'SCMP_ACT_ALLOW',
-    architectures: [...input.seccompArchitectures],
-    syscalls: [
-      { names: [...DENIED_SYSCALLS], action: 'SCMP_ACT_ERRNO', errnoRet: EPERM },
-      ...Object.values(DENIED_SOCKET_FAMILIES).map((family) => ({
-        names: ['socket'],
-        action: 'SCMP_ACT_ERRNO' as const,
-        errnoRet: EAFNOSUPPORT,
-        args: [{ index: 0, value: family, op: 'SCMP_CMP_EQ' as const }],
-      })),
-    ],
-  };
 }
 
 export function buildSpec(input: SpecInput): OciSpec {
@@ -242,16 +191,8 @@ export function buildSpec(input: SpecInput): OciSpec {
         type,
       })),
       cgroupsPath: input.cgroupsPath,
-      resources: {
-        devices: [{ allow: false, access: 'rwm' }],
-        pids: { limit: limits.pids },
-        memory: { limit: limits.memoryBytes, swap: limits.memoryBytes },
-        cpu: {
-          quota: Math.round(limits.cpus * CPU_PERIOD_MICROSECONDS),
-          period: CPU_PERIOD_MICROSECONDS,
-        },
-      },
-      seccomp: seccomp(input),
+      resources: ociResources(limits, input.cgroups),
+      seccomp: compileSeccomp(input.seccomp.profile, CAPABILITIES, input.seccomp.architecture),
       maskedPaths: input.maskProc ? MASKED_PATHS : [],
       readonlyPaths: input.maskProc ? READONLY_PATHS : [],
     },

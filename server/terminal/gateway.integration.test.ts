@@ -24,6 +24,8 @@ import { openSandboxHost, type SandboxHost } from '../sandbox/index.js';
 import { SessionRegistry } from '../sessions/registry.js';
 import type { Session } from '../sessions/session.js';
 import { createTerminalGateway, type TerminalGateway } from './gateway.js';
+import { AUTH_FAILURE_DEFAULTS, TRANSPORT_DEFAULTS } from './defaults.js';
+import { FailureLimiter } from '../rate-limit.js';
 
 const ORIGIN = 'http://allowed.test';
 const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -59,14 +61,10 @@ beforeAll(async () => {
     startTimeoutMs: 5000,
   });
   gateway = createTerminalGateway(registry, {
+    ...TRANSPORT_DEFAULTS,
+    authFailures: new FailureLimiter(AUTH_FAILURE_DEFAULTS),
     allowedOrigins: [ORIGIN],
-    maxPayloadBytes: MAX_PAYLOAD_BYTES,
-    maxBufferedBytes: 8 << 20,
     helloTimeoutMs: 2000,
-    heartbeatIntervalMs: 30_000,
-    replayChunkBytes: 64 * 1024,
-    batch: { delayMs: 3, maxBytes: 64 * 1024 },
-    flow: { highBytes: 256 * 1024, lowBytes: 64 * 1024 },
     log: (message) => logged.push(message),
   });
   server = createServer((_request, response) => {

@@ -13,6 +13,7 @@ import {
   encodeMessage,
   type HelloMessage,
 } from '../../lib/protocol/index.js';
+import type { FailureLimiter } from '../rate-limit.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import { TerminalLimitError, type Session } from '../sessions/session.js';
 import { Attachment, CLOSE, type AttachmentPolicy } from './attachment.js';
@@ -25,6 +26,8 @@ export interface GatewayConfig extends AttachmentPolicy {
   helloTimeoutMs: number;
   /** Interval of WebSocket pings; a client that misses one is terminated. */
   heartbeatIntervalMs: number;
+  /** Failed session/token guesses per client; shared with the HTTP API. */
+  authFailures: FailureLimiter;
   log: (message: string) => void;
 }
 
@@ -87,12 +90,18 @@ export function createTerminalGateway(
       reject(socket, 400, `Subprotocol ${SUBPROTOCOL} required`);
       return;
     }
+    if (config.authFailures.isBlocked(from)) {
+      config.log(`terminal rejected (429 too many failed attempts) from ${from}`);
+      reject(socket, 429, 'Too many failed attempts; wait a minute');
+      return;
+    }
     const url = new URL(request.url ?? '/', 'http://localhost');
     const session = registry.authenticate(
       url.searchParams.get('session') ?? '',
       url.searchParams.get('token') ?? '',
     );
     if (!session) {
+      config.authFailures.recordFailure(from);
       config.log(`terminal rejected (403 unknown session or wrong token) from ${from}`);
       reject(socket, 403, 'Unknown session or wrong token');
       return;

@@ -2,6 +2,7 @@
  * The terminal transport end to end, without the browser: real WebSockets (ws), real node-pty,
  * real crun sandboxes. Runs as root.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,8 @@ import { openSandboxHost, type SandboxHost } from '../sandbox/index.js';
 import { SessionLimitError, SessionRegistry } from '../sessions/registry.js';
 import type { Session } from '../sessions/session.js';
 import { createTerminalGateway, type TerminalGateway } from './gateway.js';
+import { AUTH_FAILURE_DEFAULTS, TRANSPORT_DEFAULTS } from './defaults.js';
+import { FailureLimiter } from '../rate-limit.js';
 
 const ORIGIN = 'http://lab.test';
 const ESC = String.fromCharCode(0x1b);
@@ -49,14 +52,10 @@ beforeAll(async () => {
     startTimeoutMs: 10_000,
   });
   gateway = createTerminalGateway(registry, {
+    ...TRANSPORT_DEFAULTS,
+    authFailures: new FailureLimiter(AUTH_FAILURE_DEFAULTS),
     allowedOrigins: [ORIGIN],
-    maxPayloadBytes: 64 * 1024,
-    maxBufferedBytes: 4 * 1024 * 1024,
     helloTimeoutMs: 1000,
-    heartbeatIntervalMs: 30_000,
-    replayChunkBytes: 64 * 1024,
-    batch: { delayMs: 3, maxBytes: 64 * 1024 },
-    flow: { highBytes: HIGH_WATERMARK, lowBytes: 64 * 1024 },
     log: (message) => logged.push(message),
   });
   server = createServer();
@@ -455,14 +454,11 @@ describe('the terminal gateway refuses', () => {
 describe('the heartbeat', () => {
   it('terminates a connection whose client stopped answering pings', async () => {
     const quick = createTerminalGateway(registry, {
+      ...TRANSPORT_DEFAULTS,
+      authFailures: new FailureLimiter(AUTH_FAILURE_DEFAULTS),
       allowedOrigins: [ORIGIN],
-      maxPayloadBytes: 64 * 1024,
-      maxBufferedBytes: 4 * 1024 * 1024,
       helloTimeoutMs: 1000,
       heartbeatIntervalMs: 200,
-      replayChunkBytes: 64 * 1024,
-      batch: { delayMs: 3, maxBytes: 64 * 1024 },
-      flow: { highBytes: HIGH_WATERMARK, lowBytes: 64 * 1024 },
       log: () => undefined,
     });
     const quickServer = createServer();
@@ -504,6 +500,61 @@ describe('the heartbeat', () => {
       await session.end('ended');
       await quick.dispose();
       quickServer.close();
+    }
+  });
+});
+
+describe('guessing', () => {
+  it('rate-limits a client that tries many random session ids', async () => {
+    const guarded = createTerminalGateway(registry, {
+      ...TRANSPORT_DEFAULTS,
+      authFailures: new FailureLimiter({ maxFailures: 20, windowMs: 60_000, maxClients: 100 }),
+      allowedOrigins: [ORIGIN],
+      log: () => undefined,
+    });
+    const guardedServer = createServer();
+    guardedServer.on('upgrade', (request, socket, head) => {
+      guarded.handleUpgrade(request, socket, head);
+    });
+    await new Promise<void>((resolve) => guardedServer.listen(0, '127.0.0.1', resolve));
+    const address = guardedServer.address();
+    const guardedPort = typeof address === 'object' && address ? address.port : 0;
+    const session = await newSession();
+    const statusOf = (id: string, token: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(
+          `ws://127.0.0.1:${guardedPort}/api/terminal?session=${id}&token=${token}`,
+          SUBPROTOCOL,
+          { origin: ORIGIN },
+        );
+        ws.on('unexpected-response', (_request, response) => {
+          resolve(response.statusCode ?? 0);
+          ws.terminate();
+        });
+        ws.on('open', () => {
+          resolve(101);
+          ws.close();
+        });
+        ws.on('error', () => undefined);
+      });
+    try {
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 1000; attempt++) {
+        statuses.push(
+          await statusOf(
+            randomBytes(16).toString('base64url'),
+            randomBytes(32).toString('base64url'),
+          ),
+        );
+      }
+      expect(statuses.slice(0, 20).every((status) => status === 403)).toBe(true);
+      expect(statuses.slice(20).every((status) => status === 429)).toBe(true);
+      // Blocked means blocked: even the right token waits out the window.
+      expect(await statusOf(session.id, session.token)).toBe(429);
+    } finally {
+      await session.end('ended');
+      await guarded.dispose();
+      guardedServer.close();
     }
   });
 });

@@ -1,0 +1,83 @@
+/** The sandbox limit and total options of the configuration (the rest is in sandbox/spec.test.ts). */
+import { totalmem } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const MIB = 1024 * 1024;
+
+function errorFor(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('sandbox limits', () => {
+  it('default to fair CPU weight, every CPU, and no io cap', () => {
+    const { limits } = loadConfig({});
+    expect(limits.cpuWeight).toBe(100);
+    expect(limits.cpuset).toBe('');
+    expect(limits.ioBps).toBeUndefined();
+  });
+
+  it('read weight, cpuset and io bandwidth (MiB/s) with their units', () => {
+    const { limits } = loadConfig({
+      NESTBOX_CPU_WEIGHT: '50',
+      NESTBOX_CPUSET: '0-1,3',
+      NESTBOX_IO_MBPS: '20',
+    });
+    expect(limits).toMatchObject({ cpuWeight: 50, cpuset: '0-1,3', ioBps: 20 * MIB });
+  });
+
+  it.each([
+    ['NESTBOX_CPU_WEIGHT', '0'],
+    ['NESTBOX_CPU_WEIGHT', '10001'],
+    ['NESTBOX_CPUSET', 'all'],
+    ['NESTBOX_IO_MBPS', '0'],
+    ['NESTBOX_IO_MBPS', 'fast'],
+    ['NESTBOX_CGROUP_PARENT', '/nestbox'],
+    ['NESTBOX_CGROUP_PARENT', '../escape'],
+    ['NESTBOX_TOTAL_PIDS', '-5'],
+    ['NESTBOX_TOTAL_CPUS', 'lots'],
+  ])('rejects %s=%s, naming it', (name, value) => {
+    expect(errorFor({ [name]: value })).toContain(name);
+  });
+});
+
+describe('totals for all sandboxes together', () => {
+  it('default to 80% of this machine’s memory, 4096 tasks and no CPU cap', () => {
+    const { totals } = loadConfig({});
+    expect(totals.memoryBytes).toBe(Math.floor((totalmem() * 0.8) / MIB) * MIB);
+    expect(totals.pids).toBe(4096);
+    expect(totals.cpus).toBeUndefined();
+  });
+
+  it('read memory in MiB, tasks and cores', () => {
+    const { totals } = loadConfig({
+      NESTBOX_TOTAL_MEMORY_MB: '4096',
+      NESTBOX_TOTAL_PIDS: '2000',
+      NESTBOX_TOTAL_CPUS: '1.5',
+    });
+    expect(totals).toEqual({ memoryBytes: 4096 * MIB, pids: 2000, cpus: 1.5 });
+  });
+
+  it.each([
+    [{ NESTBOX_TOTAL_MEMORY_MB: '100' }, 'NESTBOX_TOTAL_MEMORY_MB=100', 'NESTBOX_MEMORY_MB (256)'],
+    [{ NESTBOX_TOTAL_PIDS: '100' }, 'NESTBOX_TOTAL_PIDS=100', 'NESTBOX_PIDS_LIMIT (128)'],
+    [{ NESTBOX_TOTAL_CPUS: '0.5' }, 'NESTBOX_TOTAL_CPUS=0.5', 'NESTBOX_CPUS (1)'],
+  ])('must leave room for one sandbox: %o', (env, total, limit) => {
+    const message = errorFor(env);
+    expect(message).toContain(total);
+    expect(message).toContain(limit);
+  });
+
+  it('live under a parent cgroup named nestbox unless told otherwise', () => {
+    expect(loadConfig({}).cgroupParent).toBe('nestbox');
+    expect(loadConfig({ NESTBOX_CGROUP_PARENT: 'labs/nestbox-a' }).cgroupParent).toBe(
+      'labs/nestbox-a',
+    );
+  });
+});

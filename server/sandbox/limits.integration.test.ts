@@ -1,0 +1,260 @@
+/**
+ * Limits on real sandboxes: each one holds against the learner's worst, inside the sandbox
+ * only, and the stats API sees it happen.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cgroupFile, SandboxError, type Sandbox } from './index.js';
+import {
+  openTestHost,
+  startSandbox,
+  waitFor,
+  waitUntilRunning,
+  type TestHost,
+} from './test-helpers.js';
+
+const MIB = 1024 * 1024;
+let test: TestHost;
+
+beforeAll(async () => {
+  test = await openTestHost('limits', 1, {
+    NESTBOX_PIDS_LIMIT: '64',
+    NESTBOX_MEMORY_MB: '128',
+    NESTBOX_TOTAL_PIDS: '1000',
+    NESTBOX_TOTAL_MEMORY_MB: '2048',
+  });
+});
+
+afterAll(async () => {
+  await test.close();
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function timedEcho(sandbox: Sandbox): Promise<number> {
+  const started = performance.now();
+  const result = await sandbox.exec(['/bin/echo', 'pong']);
+  expect(result.stdout).toBe('pong\n');
+  return performance.now() - started;
+}
+
+describe('the pids limit', () => {
+  it('holds a fork bomb at the limit while another sandbox still answers fast', async () => {
+    const other = await startSandbox(test.host, 'exec sleep 120');
+    const bomb = await startSandbox(test.host, 'exec 2>/dev/null; :(){ :|:& };: ; exec sleep 120', {
+      shell: '/bin/bash',
+    });
+    try {
+      await waitUntilRunning(other.sandbox);
+      const baseline = Math.min(await timedEcho(other.sandbox), await timedEcho(other.sandbox));
+
+      await waitFor(async () =>
+        (await bomb.sandbox.stats()).pidsCurrent >= 64 ? true : undefined,
+      );
+      let peak = 0;
+      const latencies: number[] = [];
+      for (let sample = 0; sample < 10; sample++) {
+        peak = Math.max(peak, (await bomb.sandbox.stats()).pidsCurrent);
+        latencies.push(await timedEcho(other.sandbox));
+      }
+      expect(peak).toBe(64);
+      latencies.sort((x, y) => x - y);
+      const median = latencies[5] ?? Infinity;
+      // Typically within a few ms of the baseline (about 60 ms here); a generous bound.
+      expect(median).toBeLessThan(Math.max(500, baseline * 4));
+
+      const stats = await bomb.sandbox.stats();
+      expect(stats.pidsMax).toBe(64);
+      expect(stats.pidsLimitHits).toBeGreaterThan(0);
+      expect(
+        await readFile(cgroupFile(test.host.layout, bomb.sandbox.cgroupPath, 'pids.max'), 'utf8'),
+      ).toBe('64\n');
+    } finally {
+      await Promise.all([other.sandbox.destroy(), bomb.sandbox.destroy()]);
+    }
+  });
+});
+
+describe('the memory limit', () => {
+  it('OOM-kills a hog inside the sandbox and leaves its shell alive', async () => {
+    const started = await startSandbox(
+      test.host,
+      'perl -e \'$x = "a" x (400 * 1024 * 1024)\'; echo "hog=$?"; echo shell-alive; exec sleep 60',
+      { shell: '/bin/bash' },
+    );
+    try {
+      await waitFor(() => (started.output().includes('shell-alive') ? true : undefined), 30_000);
+      expect(started.output()).toContain('hog=137');
+      const stats = await started.sandbox.stats();
+      expect(stats.oomKills).toBeGreaterThanOrEqual(1);
+      expect(stats.memoryMaxBytes).toBe(128 * MIB);
+      expect(stats.memoryBytes).toBeLessThan(128 * MIB);
+      // The first process is alive and answers.
+      expect((await started.sandbox.exec(['/bin/sh', '-c', 'ps -o comm= -p 1'])).stdout).toBe(
+        'sleep\n',
+      );
+    } finally {
+      await started.sandbox.destroy();
+    }
+  });
+});
+
+describe('the cpu limit', () => {
+  it('throttles a CPU hog to its quota, measured from cpu stats', async () => {
+    const hog = await startSandbox(test.host, 'while :; do :; done', {
+      limits: { cpus: 0.5 },
+    });
+    try {
+      await waitUntilRunning(hog.sandbox);
+      await sleep(300); // past the first period
+      const before = await hog.sandbox.stats();
+      const startedAt = performance.now();
+      await sleep(2000);
+      const after = await hog.sandbox.stats();
+      const seconds = (performance.now() - startedAt) / 1000;
+      const cores = (after.cpuUsageNs - before.cpuUsageNs) / 1e9 / seconds;
+      expect(cores).toBeGreaterThan(0.4);
+      expect(cores).toBeLessThan(0.6);
+      expect(after.cpuThrottledNs).toBeGreaterThan(before.cpuThrottledNs);
+      expect(
+        await readFile(
+          cgroupFile(test.host.layout, hog.sandbox.cgroupPath, 'cpu.cfs_quota_us'),
+          'utf8',
+        ),
+      ).toBe('50000\n');
+    } finally {
+      await hog.sandbox.destroy();
+    }
+  });
+});
+
+describe('tmpfs and file limits', () => {
+  it('stops dd filling /tmp at the size limit', async () => {
+    const started = await startSandbox(
+      test.host,
+      'dd if=/dev/zero of=/tmp/x bs=1M 2>&1 | head -1; stat -c size=%s /tmp/x',
+      { limits: { tmpfsBytes: 16 * MIB } },
+    );
+    try {
+      expect(await started.exited).toBe(0);
+      expect(started.output()).toContain('No space left on device');
+      expect(started.output()).toContain(`size=${16 * MIB}`);
+    } finally {
+      await started.sandbox.destroy();
+    }
+  });
+
+  it('stops creating files at the inode limit', async () => {
+    const started = await startSandbox(
+      test.host,
+      'i=0; while touch /root/f$i 2>/dev/null; do i=$((i+1)); done; echo files=$i; touch /root/last',
+      { limits: { tmpfsInodes: 100 } },
+    );
+    try {
+      await started.exited;
+      const files = Number(/files=(\d+)/.exec(started.output())?.[1]);
+      expect(files).toBeGreaterThan(90);
+      expect(files).toBeLessThan(100);
+    } finally {
+      await started.sandbox.destroy();
+    }
+  });
+
+  it('stops opening files at the open-files limit', async () => {
+    const started = await startSandbox(
+      test.host,
+      'perl -e \'for (1..200) { open(my $f, "<", "/etc/passwd") or die "at $_: $!\\n"; push @f, $f }\' 2>&1',
+      { limits: { nofile: 64 } },
+    );
+    try {
+      await started.exited;
+      expect(started.output()).toMatch(/at 6\d: Too many open files/);
+    } finally {
+      await started.sandbox.destroy();
+    }
+  });
+});
+
+describe('per-sandbox limits', () => {
+  it('applies tighter limits to that sandbox only', async () => {
+    const tight = await test.host.create({
+      terminal: false,
+      limits: { pids: 20, memoryBytes: 64 * MIB },
+    });
+    const plain = await test.host.create({ terminal: false });
+    try {
+      expect(tight.limits.pids).toBe(20);
+      expect(plain.limits.pids).toBe(64);
+    } finally {
+      await Promise.all([tight.destroy(), plain.destroy()]);
+    }
+  });
+
+  it('refuses to raise a limit above the configured one', async () => {
+    await expect(test.host.create({ terminal: false, limits: { pids: 65 } })).rejects.toMatchObject(
+      {
+        name: 'SandboxError',
+        code: 'limit-raised',
+      },
+    );
+    await expect(
+      test.host.create({ terminal: false, limits: { memoryBytes: 1024 * MIB } }),
+    ).rejects.toBeInstanceOf(SandboxError);
+  });
+});
+
+describe('the parent cgroup', () => {
+  it('carries the configured totals', async () => {
+    const parent = test.config.cgroupParent;
+    expect(await readFile(cgroupFile(test.host.layout, parent, 'pids.max'), 'utf8')).toBe('1000\n');
+    expect(
+      await readFile(cgroupFile(test.host.layout, parent, 'memory.limit_in_bytes'), 'utf8'),
+    ).toBe(`${2048 * MIB}\n`);
+  });
+
+  it('refuses a new sandbox when the totals leave no room, and takes one again after', async () => {
+    const full = await openTestHost('limits-full', 2, {
+      NESTBOX_PIDS_LIMIT: '64',
+      NESTBOX_TOTAL_PIDS: '70',
+    });
+    try {
+      const bomb = await startSandbox(
+        full.host,
+        'exec 2>/dev/null; :(){ :|:& };: ; exec sleep 120',
+        { shell: '/bin/bash' },
+      );
+      try {
+        await waitFor(async () =>
+          (await bomb.sandbox.stats()).pidsCurrent >= 64 ? true : undefined,
+        );
+        await expect(full.host.create({ terminal: false })).rejects.toMatchObject({
+          code: 'parent-cgroup-full',
+        });
+      } finally {
+        await bomb.sandbox.destroy();
+      }
+      const next = await full.host.create({ terminal: false });
+      await next.destroy();
+    } finally {
+      await full.close();
+    }
+  });
+});
+
+describe('stats', () => {
+  it('is cheap enough to poll 200 sessions every second', async () => {
+    const started = await startSandbox(test.host, 'exec sleep 60');
+    try {
+      await waitUntilRunning(started.sandbox);
+      const startedAt = performance.now();
+      const all = await Promise.all(Array.from({ length: 200 }, () => started.sandbox.stats()));
+      const elapsedMs = performance.now() - startedAt;
+      expect(all.every((stats) => stats.pidsCurrent === 1 && stats.pidsMax === 64)).toBe(true);
+      // About 150 ms here (eight small reads per sandbox on v1): well inside the second
+      // between polls, and mostly in the thread pool rather than the event loop.
+      expect(elapsedMs).toBeLessThan(1000);
+    } finally {
+      await started.sandbox.destroy();
+    }
+  });
+});

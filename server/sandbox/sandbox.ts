@@ -1,0 +1,254 @@
+/**
+ * One sandbox: its bundle, its cgroup, its uid range, and the operations on it. Creating one
+ * prepares everything but starts nothing; the caller runs `start` (in a pty, or not).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { delegateV1, removeCgroupTree } from './cgroup-tree.js';
+import { SandboxError } from './errors.js';
+import { execProcess, ExecTimeoutError, runExec, type ExecResult } from './exec.js';
+import type { IdRange, IdRangeAllocator } from './ids.js';
+import { tightenLimits, type SandboxLimits } from './limits.js';
+import type { OciProcess } from './oci.js';
+import { ensureParentHasRoom } from './parent-cgroup.js';
+import type { ResourceHost } from './resources.js';
+import { runtimeArgv, RUNTIME_ENV } from './runtime.js';
+import type { MobySeccompProfile, SeccompArchitecture } from './seccomp.js';
+import { buildSpec } from './spec.js';
+import { readStats, type SandboxStats } from './stats.js';
+import { tearDown, type TeardownContext } from './teardown.js';
+
+/** A program to run, with its arguments and its complete environment. */
+export interface CommandLine {
+  file: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+export interface SandboxOptions {
+  /** The sandbox's first process; a login shell by default. */
+  command?: readonly string[];
+  /** True when the command gets a terminal (run `start` in a pty); false to inherit stdio. */
+  terminal: boolean;
+  /** Tighter limits for this sandbox (a scenario's). Asking for more than the host's limits
+   *  is a SandboxError with code `limit-raised`. */
+  limits?: Partial<SandboxLimits>;
+}
+
+export interface ExecOptions {
+  /** Default 15 000 ms; the command is killed after it. */
+  timeoutMs?: number;
+  /** Bytes kept of stdout and of stderr each; the rest is dropped. Default 1 MiB. */
+  maxOutputBytes?: number;
+}
+
+export interface Sandbox {
+  readonly id: string;
+  /** The sandbox's cgroup, relative to the cgroup root (see cgroups.ts cgroupDirs). */
+  readonly cgroupPath: string;
+  /** Container root's host uid and gid; the next ids up to `size` belong to it too. */
+  readonly idRange: IdRange;
+  /** The limits in force: the host's, tightened by SandboxOptions.limits. */
+  readonly limits: SandboxLimits;
+  /** Starts the sandbox and runs its first process in the foreground, until it exits. */
+  readonly start: CommandLine;
+  /**
+   * The command line that runs `argv` beside the first process (an extra terminal tab): in a
+   * pty of the sandbox's own, relayed like `start`, when `terminal` is true. The sandbox must
+   * be running.
+   */
+  execStart(argv: readonly string[], options: { terminal: boolean }): CommandLine;
+  /** Runs a command beside the first process, to completion; the sandbox must be running. */
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Current usage from the sandbox's cgroup: a few small file reads. */
+  stats(): Promise<SandboxStats>;
+  /** Kills every process, removes cgroups and the bundle. Safe to call more than once. */
+  destroy(): Promise<void>;
+}
+
+/** What a host knows that each of its sandboxes needs. */
+export interface SandboxContext extends TeardownContext {
+  relay: string;
+  rootfs: string;
+  bundlesDir: string;
+  /** The parent cgroup, relative to the cgroup root. */
+  parent: string;
+  hostname: string;
+  limits: SandboxLimits;
+  maskProc: boolean;
+  resourceHost: ResourceHost;
+  seccomp: { profile: MobySeccompProfile; architecture: SeccompArchitecture };
+  ids: IdRangeAllocator;
+  maxSandboxes: number;
+  live: Set<Sandbox>;
+}
+
+export const CONTAINER_PREFIX = 'nestbox-';
+/** Top-level image directories that hold real files (the rest are symlinks or mount points). */
+const IDMAPPED_DIRS = ['etc', 'usr', 'var', 'opt', 'home', 'srv'];
+const EXEC_TIMEOUT_MS = 15_000;
+const EXEC_OUTPUT_LIMIT_BYTES = 1024 * 1024;
+
+function destroyedError(id: string): SandboxError {
+  return new SandboxError('destroyed', `Sandbox ${id} has been destroyed.`);
+}
+
+/**
+ * Writes the process spec for a tab, named by its content: tabs that run the same command share
+ * one file, so opening and closing tabs never piles files up in the bundle.
+ */
+function tabProcessFile(bundle: string, spec: OciProcess): string {
+  const json = JSON.stringify(spec);
+  const name = createHash('sha256').update(json).digest('hex').slice(0, 16);
+  const file = join(bundle, `tab-${name}.json`);
+  if (!existsSync(file)) writeFileSync(file, json, { mode: 0o600 });
+  return file;
+}
+
+export async function createSandbox(
+  context: SandboxContext,
+  options: SandboxOptions,
+): Promise<Sandbox> {
+  const { runtime, layout, hierarchies } = context;
+  const limits = tightenLimits(context.limits, options.limits);
+  await ensureParentHasRoom(layout, context.parent);
+  const idRange = context.ids.allocate();
+  if (!idRange) {
+    throw new SandboxError(
+      'capacity',
+      `All ${context.maxSandboxes} sandboxes are in use. Try again when a session ends, or ` +
+        'raise NESTBOX_MAX_SESSIONS.',
+    );
+  }
+  const id = `${CONTAINER_PREFIX}${randomBytes(8).toString('hex')}`;
+  const bundle = join(context.bundlesDir, id);
+  const cgroupPath = `${context.parent}/${id}`;
+  const spec = buildSpec({
+    rootfs: context.rootfs,
+    idmappedDirs: IDMAPPED_DIRS,
+    hostname: context.hostname,
+    args: options.command ?? ['/bin/bash', '--login'],
+    terminal: options.terminal,
+    idRange,
+    cgroupsPath: cgroupPath,
+    limits,
+    cgroups: context.resourceHost,
+    maskProc: context.maskProc,
+    seccomp: context.seccomp,
+  });
+  try {
+    await mkdir(bundle, { recursive: true, mode: 0o700 });
+    await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+    if (layout !== 'v2') await delegateV1(hierarchies, cgroupPath, idRange.hostId);
+  } catch (error) {
+    await Promise.all(
+      hierarchies.map((hierarchy) => removeCgroupTree(`${hierarchy}/${cgroupPath}`)),
+    );
+    await rm(bundle, { recursive: true, force: true });
+    context.ids.release(idRange);
+    throw new SandboxError('start-failed', `Cannot prepare sandbox ${id}.`, { cause: error });
+  }
+
+  const consoleSocket = join(bundle, 'console.sock');
+  const [file = context.relay, ...args] = options.terminal
+    ? [
+        context.relay,
+        consoleSocket,
+        '--',
+        ...runtimeArgv(runtime, ['run', '--console-socket', consoleSocket, '--bundle', bundle, id]),
+      ]
+    : runtimeArgv(runtime, ['run', '--bundle', bundle, id]);
+
+  let destroyed: Promise<void> | undefined;
+  const sandbox: Sandbox = {
+    id,
+    cgroupPath,
+    idRange,
+    limits,
+    start: { file, args, env: RUNTIME_ENV },
+    execStart(argv, execOptions) {
+      if (destroyed) throw destroyedError(id);
+      const processFile = tabProcessFile(
+        bundle,
+        execProcess(spec.process, argv, execOptions.terminal),
+      );
+      if (!execOptions.terminal) {
+        const [execFile = runtime.crunPath, ...rest] = runtimeArgv(runtime, [
+          'exec',
+          '--process',
+          processFile,
+          id,
+        ]);
+        return { file: execFile, args: rest, env: RUNTIME_ENV };
+      }
+      // Each tab gets its own socket: several may be starting at once.
+      const socket = join(bundle, `tab-${randomBytes(4).toString('hex')}.sock`);
+      return {
+        file: context.relay,
+        args: [
+          socket,
+          '--',
+          ...runtimeArgv(runtime, [
+            'exec',
+            '--process',
+            processFile,
+            '--console-socket',
+            socket,
+            id,
+          ]),
+        ],
+        env: RUNTIME_ENV,
+      };
+    },
+    async exec(argv, execOptions = {}) {
+      if (destroyed) throw destroyedError(id);
+      const timeoutMs = execOptions.timeoutMs ?? EXEC_TIMEOUT_MS;
+      const name = `exec-${randomBytes(6).toString('hex')}`;
+      const processFile = join(bundle, `${name}.json`);
+      const pidFile = join(bundle, `${name}.pid`);
+      try {
+        await writeFile(processFile, JSON.stringify(execProcess(spec.process, argv, false)), {
+          mode: 0o600,
+        });
+        return await runExec(runtime, id, {
+          processFile,
+          pidFile,
+          timeoutMs,
+          maxOutputBytes: execOptions.maxOutputBytes ?? EXEC_OUTPUT_LIMIT_BYTES,
+        });
+      } catch (error) {
+        if (error instanceof ExecTimeoutError) {
+          throw new SandboxError('exec-timeout', `Command timed out after ${timeoutMs} ms.`);
+        }
+        throw new SandboxError('exec-failed', `Cannot exec in sandbox ${id}.`, { cause: error });
+      } finally {
+        await Promise.all([rm(processFile, { force: true }), rm(pidFile, { force: true })]);
+      }
+    },
+    stats() {
+      if (destroyed) return Promise.reject(destroyedError(id));
+      return readStats(layout, cgroupPath);
+    },
+    destroy() {
+      destroyed ??= (async () => {
+        const clean = await tearDown(context, id, cgroupPath);
+        context.live.delete(sandbox);
+        if (!clean) {
+          // The bundle stays so the next start-up's reaper retries, and the uid range stays
+          // taken so no new sandbox shares a host uid with whatever survived.
+          throw new SandboxError(
+            'destroy-failed',
+            `Sandbox ${id} did not end completely; the next start-up will reap it.`,
+          );
+        }
+        await rm(bundle, { recursive: true, force: true });
+        context.ids.release(idRange);
+      })();
+      return destroyed;
+    },
+  };
+  context.live.add(sandbox);
+  return sandbox;
+}

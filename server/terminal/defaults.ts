@@ -1,0 +1,22 @@
+/**
+ * The transport's tuning, in one place. The figures come from design.md §5: batching at 3 ms
+ * or 64 KiB, flow control at 256 KiB / 64 KiB unacked, a small maximum frame.
+ */
+export const TRANSPORT_DEFAULTS = {
+  /** Largest frame a client may send; keystrokes and pastes are far smaller. */
+  maxPayloadBytes: 64 * 1024,
+  /** A client this far behind inside the socket itself is dead or hostile. */
+  maxBufferedBytes: 4 * 1024 * 1024,
+  helloTimeoutMs: 10_000,
+  heartbeatIntervalMs: 30_000,
+  replayChunkBytes: 64 * 1024,
+  batch: { delayMs: 3, maxBytes: 64 * 1024 },
+  flow: { highBytes: 256 * 1024, lowBytes: 64 * 1024 },
+} as const;
+
+/** Failed session/token guesses allowed per client and minute, over HTTP and WebSocket. */
+export const AUTH_FAILURE_DEFAULTS = {
+  maxFailures: 30,
+  windowMs: 60_000,
+  maxClients: 10_000,
+} as const;
