@@ -11,6 +11,8 @@ import { startLabServer, type RunningLab } from './lab-server.js';
 // sandboxes of another lab or test on the same machine.
 const LAB_ENV = {
   NESTBOX_RUN_DIR: '/run/nestbox-e2e',
+
+  NESTBOX_CGROUP_PARENT: 'nestbox-e2e',
   NESTBOX_ID_BASE: '1500000000',
   // Every page here comes from one address; closed pages keep their sessions for a reload.
   NESTBOX_MAX_SESSIONS_PER_CLIENT: '20',

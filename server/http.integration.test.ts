@@ -17,6 +17,8 @@ const ORIGIN = 'http://lab.test';
 const config = loadConfig({
   ...process.env,
   NESTBOX_RUN_DIR: '/run/nestbox-it-http',
+
+  NESTBOX_CGROUP_PARENT: 'nestbox-it-http',
   NESTBOX_ID_BASE: '1250000000',
 });
 

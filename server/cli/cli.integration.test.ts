@@ -88,6 +88,8 @@ describe('the server', () => {
         ...process.env,
         PORT: String(port),
         NESTBOX_RUN_DIR: '/run/nestbox-port-test',
+
+        NESTBOX_CGROUP_PARENT: 'nestbox-port-test',
         NESTBOX_ID_BASE: '1600000000',
       },
       timeout: 60_000,

@@ -38,6 +38,8 @@ const PROMPT = /root@nestbox:~# $/;
 const config = loadConfig({
   ...process.env,
   NESTBOX_RUN_DIR: '/run/nestbox-it-gateway',
+
+  NESTBOX_CGROUP_PARENT: 'nestbox-it-gateway',
   NESTBOX_ID_BASE: '1300000000',
 });
 const bundlesDir = `${config.runDir}/bundles`;

@@ -30,6 +30,8 @@ const HIGH_WATERMARK = 256 * 1024;
 const config = loadConfig({
   ...process.env,
   NESTBOX_RUN_DIR: '/run/nestbox-it-transport',
+
+  NESTBOX_CGROUP_PARENT: 'nestbox-it-transport',
   NESTBOX_ID_BASE: '1200000000',
 });
 
