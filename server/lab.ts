@@ -2,7 +2,8 @@
  * Assembles the running lab: sandbox host, session registry, terminal gateway, Next.js and the
  * HTTP server. Everything it opens is closed by the `close` it returns.
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import next from 'next';
 import type { Config } from './config.js';
 import { createRouter } from './http.js';
@@ -20,10 +21,46 @@ export interface Lab {
 }
 
 export interface LabOptions {
-  dev: boolean;
+  /** 'production' serves the built pages, 'development' compiles them on the fly with hot
+   *  reload, and 'none' serves the API and terminals only (benchmarks and API tests). */
+  pages: 'production' | 'development' | 'none';
   /** The project root, where next.config.ts and app/ live. */
   projectDir: string;
   log: (message: string, error?: unknown) => void;
+}
+
+interface Pages {
+  handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
+  /** Next's own upgrades (dev-mode hot reload). */
+  upgrade: ((request: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void>) | undefined;
+  close: () => Promise<void>;
+}
+
+async function openPages(config: Config, options: LabOptions): Promise<Pages> {
+  if (options.pages === 'none') {
+    return {
+      handle: (_request, response) => {
+        response.writeHead(404).end();
+        return Promise.resolve();
+      },
+      upgrade: undefined,
+      close: () => Promise.resolve(),
+    };
+  }
+  const dev = options.pages === 'development';
+  const nextApp = next({
+    dev,
+    dir: options.projectDir,
+    hostname: config.host,
+    port: config.port,
+    quiet: !dev,
+  });
+  await nextApp.prepare();
+  return {
+    handle: nextApp.getRequestHandler(),
+    upgrade: dev ? nextApp.getUpgradeHandler() : undefined,
+    close: () => nextApp.close(),
+  };
 }
 
 export class PortInUseError extends Error {
@@ -55,14 +92,7 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
     },
   });
 
-  const nextApp = next({
-    dev: options.dev,
-    dir: options.projectDir,
-    hostname: config.host,
-    port: config.port,
-    quiet: !options.dev,
-  });
-  await nextApp.prepare();
+  const pages = await openPages(config, options);
   const router = createRouter({
     registry,
     gateway,
@@ -70,8 +100,8 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
     allowedOrigins: config.allowedOrigins,
     store: sharedStore(),
     authFailures,
-    nextRequest: nextApp.getRequestHandler(),
-    nextUpgrade: options.dev ? nextApp.getUpgradeHandler() : undefined,
+    nextRequest: pages.handle,
+    nextUpgrade: pages.upgrade,
     log: options.log,
   });
 
@@ -93,7 +123,7 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
       gateway.dispose(),
       registry.dispose(),
       host.dispose(),
-      nextApp.close(),
+      pages.close(),
     ]);
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new PortInUseError(
@@ -114,7 +144,7 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
       await gateway.dispose();
       await registry.dispose();
       await host.dispose();
-      await nextApp.close();
+      await pages.close();
     },
   };
 }

@@ -19,7 +19,11 @@ export async function runServer(options: { dev: boolean }): Promise<number> {
   let lab;
   try {
     const config = loadConfig();
-    lab = await startLab(config, { dev: options.dev, projectDir: PROJECT_DIR, log });
+    lab = await startLab(config, {
+      pages: options.dev ? 'development' : 'production',
+      projectDir: PROJECT_DIR,
+      log,
+    });
   } catch (error) {
     if (
       error instanceof ConfigError ||
