@@ -560,3 +560,40 @@ describe('guessing', () => {
     }
   });
 });
+
+describe('session clocks', () => {
+  it('end an idle session and an expired one, each with its reason', async () => {
+    const strict = new SessionRegistry(host, {
+      ...config.sessions,
+      idleTimeoutMs: 700,
+      ttlMs: 60_000,
+      maxTtlMs: 60_000,
+      maxSessions: 2,
+      maxSessionsPerClient: 2,
+      sweepIntervalMs: 50,
+      startTimeoutMs: 10_000,
+    });
+    const short = new SessionRegistry(host, {
+      ...config.sessions,
+      ttlMs: 700,
+      maxTtlMs: 700,
+      maxSessions: 2,
+      maxSessionsPerClient: 2,
+      sweepIntervalMs: 50,
+      startTimeoutMs: 10_000,
+    });
+    try {
+      const idle = await strict.create('hello-sandbox', 'clock-test');
+      const expiring = await short.create('hello-sandbox', 'clock-test');
+      await waitFor(() => idle.ended, 'the idle timeout', 5000);
+      await waitFor(() => expiring.ended, 'the lifetime', 5000);
+      expect(idle.ended).toBe('idle');
+      expect(expiring.ended).toBe('expired');
+      // Extending cannot pass the total cap.
+      expect(expiring.extend()).toBeLessThanOrEqual(expiring.createdAt + 700);
+    } finally {
+      await strict.dispose();
+      await short.dispose();
+    }
+  });
+});
