@@ -209,4 +209,15 @@ describe('the lesson page', () => {
     await expect.poll(() => page.getByTestId('time-left').innerText()).toMatch(/^\d+:\d\d left$/);
     await page.close();
   });
+
+  it('counts what happened in /metrics for operators on this machine', async () => {
+    const text = await (await fetch(`${lab.url}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+    expect(value('nestbox_sessions_created_total')).toBeGreaterThanOrEqual(4);
+    expect(value('nestbox_terminal_bytes_in_total')).toBeGreaterThan(0);
+    expect(value('nestbox_terminal_bytes_out_total')).toBeGreaterThan(
+      value('nestbox_terminal_bytes_in_total'),
+    );
+    expect(text).toMatch(/^nestbox_sandbox_start_seconds_count [1-9]\d*$/m);
+  });
 });

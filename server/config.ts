@@ -56,6 +56,8 @@ export interface Config {
    *  Default nestbox. */
   cgroupParent: string;
   sessions: SessionSettings;
+  /** NESTBOX_METRICS_TOKEN: bearer token for /metrics. Unset: /metrics answers this machine only. */
+  metricsToken: string | undefined;
 }
 
 /** How long sessions live and how many one client may hold. Durations are in milliseconds. */
@@ -190,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
     maskProc: flag(env, 'NESTBOX_MASK_PROC'),
     allowedOrigins: origins(env, host, port),
     sessions: sessionSettings(env),
+    metricsToken: env.NESTBOX_METRICS_TOKEN || undefined,
     ...limitsAndTotals(env),
     cgroupParent: text(
       env,

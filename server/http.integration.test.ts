@@ -9,6 +9,7 @@ import { createRouter } from './http.js';
 import { openSandboxHost, type SandboxHost } from './sandbox/index.js';
 import { SessionRegistry } from './sessions/registry.js';
 import { openStore } from './store/index.js';
+import { createLabMetrics, type LabMetrics } from './metrics.js';
 import { createTerminalGateway, type TerminalGateway } from './terminal/gateway.js';
 import { AUTH_FAILURE_DEFAULTS, TRANSPORT_DEFAULTS } from './terminal/defaults.js';
 import { FailureLimiter } from './rate-limit.js';
@@ -27,6 +28,7 @@ let registry: SessionRegistry;
 let gateway: TerminalGateway;
 let server: Server;
 let base = '';
+let metrics: LabMetrics;
 
 beforeAll(async () => {
   host = await openSandboxHost({ ...config, maxSandboxes: 8 });
@@ -41,6 +43,10 @@ beforeAll(async () => {
     startTimeoutMs: 10_000,
   });
   const authFailures = new FailureLimiter(AUTH_FAILURE_DEFAULTS);
+  metrics = createLabMetrics({
+    sessions: () => registry.size,
+    connections: () => gateway.connections,
+  });
   gateway = createTerminalGateway(registry, {
     ...TRANSPORT_DEFAULTS,
     authFailures,
@@ -54,6 +60,7 @@ beforeAll(async () => {
     scenariosDir: config.scenariosDir,
     allowedOrigins: [ORIGIN],
     store: openStore(':memory:'),
+    metrics: { registry: metrics.registry, token: 'metrics-secret' },
     authFailures,
     nextRequest: (_request, response) => {
       response.writeHead(404).end();
@@ -191,5 +198,25 @@ describe('progress', () => {
       origin: 'http://evil.test',
     });
     expect(foreign.status).toBe(403);
+  });
+});
+
+describe('/metrics', () => {
+  it('answers only with the token, in Prometheus text format', async () => {
+    expect((await fetch(`${base}/metrics`)).status).toBe(403);
+    expect(
+      (await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer nope' } })).status,
+    ).toBe(403);
+    metrics.sessionsCreated.inc();
+    const response = await fetch(`${base}/metrics`, {
+      headers: { authorization: 'Bearer metrics-secret' },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await response.text();
+    expect(text).toMatch(/^nestbox_sessions_created_total \d+$/m);
+    expect(text).toMatch(/^nestbox_sessions_active \d+$/m);
+    expect(text).toMatch(/^# TYPE nestbox_sandbox_start_seconds histogram$/m);
+    expect(text).toMatch(/^# TYPE nestbox_websocket_rejected_total counter$/m);
   });
 });

@@ -5,7 +5,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { SandboxError } from './sandbox/index.js';
+import { sameSecret } from './secrets.js';
 import { learnerOf } from './learner.js';
+import type { Registry } from 'prom-client';
 import type { FailureLimiter } from './rate-limit.js';
 import { loadScenario } from './scenarios/catalog.js';
 import type { Store } from './store/index.js';
@@ -18,6 +20,8 @@ export interface RouterDeps {
   scenariosDir: string;
   allowedOrigins: readonly string[];
   store: Store;
+  /** Served at /metrics: to `token` as a bearer token, or without one only to loopback. */
+  metrics: { registry: Registry; token: string | undefined };
   /** Failed session/token guesses per client; shared with the terminal gateway. */
   authFailures: FailureLimiter;
   nextRequest: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
@@ -177,6 +181,26 @@ export function createRouter(deps: RouterDeps) {
     }
   }
 
+  /** GET /metrics in Prometheus text format, for operators. */
+  async function serveMetrics(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const { registry, token } = deps.metrics;
+    const given = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+    const address = request.socket.remoteAddress ?? '';
+    const loopback = address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+    const allowed =
+      token === undefined ? loopback : given !== undefined && sameSecret(token, given);
+    if (!allowed) {
+      throw new HttpError(
+        403,
+        'forbidden',
+        token === undefined ? 'Metrics are served to this machine only.' : 'Wrong metrics token.',
+      );
+    }
+    const text = await registry.metrics();
+    response.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
+    response.end(text);
+  }
+
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const { pathname } = url;
@@ -185,6 +209,10 @@ export function createRouter(deps: RouterDeps) {
       if (pathname === '/api/sessions') {
         if (request.method !== 'POST') throw new HttpError(405, 'method-not-allowed', 'Use POST.');
         await createSession(request, response, learner);
+        return;
+      }
+      if (pathname === '/metrics' && request.method === 'GET') {
+        await serveMetrics(request, response);
         return;
       }
       if (pathname === '/api/progress') {

@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import next from 'next';
 import type { Config } from './config.js';
 import { createRouter } from './http.js';
+import { createLabMetrics } from './metrics.js';
 import { FailureLimiter } from './rate-limit.js';
 import { openSandboxHost, type CgroupLayout } from './sandbox/index.js';
 import { SessionRegistry } from './sessions/registry.js';
@@ -74,7 +75,21 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
       `reaped ${host.reaped.length} sandbox(es) a previous run left: ${host.reaped.join(' ')}`,
     );
   }
+  // Read lazily at scrape time, so declared before the registry and gateway they read.
+  const metrics = createLabMetrics({
+    sessions: () => registry.size,
+    connections: () => gateway.connections,
+  });
   const registry = new SessionRegistry(host, {
+    observer: {
+      started: (startMs) => {
+        metrics.sessionsCreated.inc();
+        metrics.sandboxStartSeconds.observe(startMs / 1000);
+      },
+      refused: (reason) => {
+        metrics.sessionsRefused.inc({ reason });
+      },
+    },
     ...config.sessions,
     maxSessions: config.maxSessions,
     maxSessionsPerClient: config.sessions.maxPerClient,
@@ -85,6 +100,17 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
   const authFailures = new FailureLimiter(AUTH_FAILURE_DEFAULTS);
   const gateway = createTerminalGateway(registry, {
     ...TRANSPORT_DEFAULTS,
+    observer: {
+      rejected: (reason) => {
+        metrics.rejectedConnections.inc({ reason });
+      },
+      bytesIn: (count) => {
+        metrics.bytesIn.inc(count);
+      },
+      bytesOut: (count) => {
+        metrics.bytesOut.inc(count);
+      },
+    },
     authFailures,
     allowedOrigins: config.allowedOrigins,
     log: (message) => {
@@ -99,6 +125,7 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
     scenariosDir: config.scenariosDir,
     allowedOrigins: config.allowedOrigins,
     store: sharedStore(),
+    metrics: { registry: metrics.registry, token: config.metricsToken },
     authFailures,
     nextRequest: pages.handle,
     nextUpgrade: pages.upgrade,

@@ -2,7 +2,8 @@
  * Owns every live session: creates them with unguessable ids and tokens, enforces the global
  * and per-client caps, finds them for the gateway, and ends the ones whose clocks ran out.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sameSecret } from '../secrets.js';
 import { SandboxError, type SandboxHost } from '../sandbox/index.js';
 import { Session, type EndReason, type SessionPolicy } from './session.js';
 
@@ -15,6 +16,14 @@ export interface RegistryConfig extends SessionPolicy {
   sweepIntervalMs: number;
   /** A new sandbox's shell must print its prompt within this many ms. */
   startTimeoutMs: number;
+  /** Told about sessions starting and ending, for metrics; optional. */
+  observer?: RegistryObserver;
+}
+
+export interface RegistryObserver {
+  /** A session is up; `startMs` from the request to its shell's first output. */
+  started(startMs: number): void;
+  refused(reason: 'full' | 'client-cap' | 'start-failed'): void;
 }
 
 /** Thrown when a cap is reached; the HTTP layer answers 429 with this message. */
@@ -25,12 +34,6 @@ export class SessionLimitError extends Error {
 /** 128 bits for ids, 256 for tokens, from the CSPRNG: neither can be guessed or enumerated. */
 function randomId(bytes: number): string {
   return randomBytes(bytes).toString('base64url');
-}
-
-function sameSecret(expected: string, given: string): boolean {
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export class SessionRegistry {
@@ -67,16 +70,19 @@ export class SessionRegistry {
    */
   async create(scenario: string, clientKey: string, learner = clientKey): Promise<Session> {
     if (this.sessions.size + this.startingTotal >= this.config.maxSessions) {
+      this.config.observer?.refused('full');
       throw new SessionLimitError(
         `The lab is full (${this.config.maxSessions} sessions). Try again when someone finishes.`,
       );
     }
     if (this.countFor(clientKey) >= this.config.maxSessionsPerClient) {
+      this.config.observer?.refused('client-cap');
       throw new SessionLimitError(
         `You already have ${this.config.maxSessionsPerClient} sessions open. Close one to start another.`,
       );
     }
     // Reserve the slot before the first await, and hand it to the session once registered.
+    const requestedAt = Date.now();
     this.starting.set(clientKey, (this.starting.get(clientKey) ?? 0) + 1);
     this.startingTotal++;
     let sandbox;
@@ -106,11 +112,13 @@ export class SessionRegistry {
     try {
       await session.started(this.config.startTimeoutMs);
     } catch (error) {
+      this.config.observer?.refused('start-failed');
       await session.end('ended');
       throw new SandboxError('start-failed', `The sandbox did not start: ${String(error)}.`, {
         cause: error,
       });
     }
+    this.config.observer?.started(Date.now() - requestedAt);
     return session;
   }
 

@@ -34,6 +34,8 @@ export class Attachment {
     readonly session: Session,
     readonly terminal: Terminal,
     private readonly policy: AttachmentPolicy,
+    /** Counts output bytes sent, for metrics. */
+    private readonly sentBytes: (count: number) => void = () => undefined,
   ) {
     this.flow = new FlowController(
       policy.flow,
@@ -131,5 +133,6 @@ export class Attachment {
     }
     this.ws.send(data, { binary: true });
     this.flow.sent(data.length);
+    this.sentBytes(data.length);
   }
 }

@@ -29,7 +29,24 @@ export interface GatewayConfig extends AttachmentPolicy {
   /** Failed session/token guesses per client; shared with the HTTP API. */
   authFailures: FailureLimiter;
   log: (message: string) => void;
+  /** Told about connections and traffic, for metrics; optional. */
+  observer?: GatewayObserver;
 }
+
+export type RejectReason = 'origin' | 'subprotocol' | 'auth' | 'rate-limited' | 'hello' | 'frame';
+
+/** What the gateway reports as it works (lab.ts turns it into Prometheus metrics). */
+export interface GatewayObserver {
+  rejected(reason: RejectReason): void;
+  bytesIn(count: number): void;
+  bytesOut(count: number): void;
+}
+
+const IGNORE: GatewayObserver = {
+  rejected: () => undefined,
+  bytesIn: () => undefined,
+  bytesOut: () => undefined,
+};
 
 export interface TerminalGateway {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
@@ -53,6 +70,7 @@ export function createTerminalGateway(
   registry: SessionRegistry,
   config: GatewayConfig,
 ): TerminalGateway {
+  const observer = config.observer ?? IGNORE;
   const server = new WebSocketServer({
     noServer: true,
     maxPayload: config.maxPayloadBytes,
@@ -81,17 +99,20 @@ export function createTerminalGateway(
     const origin = request.headers.origin;
     if (!origin || !config.allowedOrigins.includes(origin)) {
       config.log(`terminal rejected (403 origin ${origin ?? 'missing'}) from ${from}`);
+      observer.rejected('origin');
       reject(socket, 403, 'Forbidden origin');
       return;
     }
     const protocols = request.headers['sec-websocket-protocol'] ?? '';
     if (!protocols.split(',').some((protocol) => protocol.trim() === SUBPROTOCOL)) {
       config.log(`terminal rejected (400 subprotocol "${protocols}") from ${from}`);
+      observer.rejected('subprotocol');
       reject(socket, 400, `Subprotocol ${SUBPROTOCOL} required`);
       return;
     }
     if (config.authFailures.isBlocked(from)) {
       config.log(`terminal rejected (429 too many failed attempts) from ${from}`);
+      observer.rejected('rate-limited');
       reject(socket, 429, 'Too many failed attempts; wait a minute');
       return;
     }
@@ -103,6 +124,7 @@ export function createTerminalGateway(
     if (!session) {
       config.authFailures.recordFailure(from);
       config.log(`terminal rejected (403 unknown session or wrong token) from ${from}`);
+      observer.rejected('auth');
       reject(socket, 403, 'Unknown session or wrong token');
       return;
     }
@@ -121,6 +143,7 @@ export function createTerminalGateway(
     });
     const fail = (code: number, reason: string, detail: string): void => {
       config.log(`terminal ${session.id} from ${from}: ${detail}`);
+      observer.rejected('hello');
       ws.send(encodeMessage({ type: 'error', code: 'bad-hello', message: detail }));
       ws.close(code, reason);
     };
@@ -170,18 +193,22 @@ export function createTerminalGateway(
 
     const key = `${session.id}/${hello.terminal}`;
     attachments.get(key)?.takeOver();
-    const attachment = new Attachment(ws, session, terminal, config);
+    const attachment = new Attachment(ws, session, terminal, config, (bytes) => {
+      observer.bytesOut(bytes);
+    });
     attachments.set(key, attachment);
     attachment.start(hello.offset);
 
     ws.on('message', (data: Buffer, isBinary) => {
       if (isBinary) {
+        observer.bytesIn(data.length);
         attachment.input(data);
         return;
       }
       const decoded = decodeClientMessage(data.toString('utf8'));
       if (!decoded.ok) {
         config.log(`terminal ${key} from ${from}: bad frame (${decoded.reason})`);
+        observer.rejected('frame');
         attachment.send({ type: 'error', code: 'bad-frame', message: decoded.reason });
         ws.close(CLOSE_CODES.protocolError, 'bad frame');
         return;
