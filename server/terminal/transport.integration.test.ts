@@ -4,7 +4,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import {
@@ -349,34 +348,6 @@ describe('the terminal transport', () => {
     await session.end('ended');
   });
 
-  it('ends the session when the shell exits', async () => {
-    const session = await newSession();
-    const client = await readyClient({ session });
-    client.type('exit 3\r');
-    const exit = await client.waitForMessage('exit');
-    expect(exit.code).toBe(3);
-    expect((await client.waitForClose()).code).toBe(1000);
-    await waitFor(
-      () => (registry.authenticate(session.id, session.token) ? undefined : true),
-      'the session to end',
-    );
-  });
-
-  it('destroys an orphaned session after the orphan timeout', async () => {
-    const session = await newSession();
-    const client = await readyClient({ session });
-    await client.close();
-    expect(registry.authenticate(session.id, session.token)).toBe(session);
-    await waitFor(() => (session.ended ? true : undefined), 'the orphan timeout', 5000);
-    expect(session.ended).toBe('orphaned');
-    expect(registry.authenticate(session.id, session.token)).toBeUndefined();
-    // Every earlier test ended its session, so no sandbox bundle may remain.
-    await waitFor(
-      () => (readdirSync(`${config.runDir}/bundles`).length === 0 ? true : undefined),
-      'the bundle to go',
-    );
-  });
-
   it('enforces the per-client cap', async () => {
     const sessions = await Promise.all(
       [1, 2, 3, 4, 5].map(() => registry.create('hello-sandbox', 'greedy')),
@@ -399,28 +370,12 @@ describe('the terminal gateway refuses', () => {
     await session.end('ended');
   });
 
-  it('a foreign or missing Origin with 403', async () => {
+  // The statuses of refused upgrades are in gateway.integration.test.ts; here, that they are logged.
+  it('a foreign Origin, and says so in the log', async () => {
     const foreign = new Client({ session, origin: 'http://evil.test' });
     await foreign.waitForClose();
     expect(foreign.httpStatus).toBe(403);
     expect(logged.some((line) => line.includes('403 origin http://evil.test'))).toBe(true);
-  });
-
-  it('a wrong token, or another session id, with 403', async () => {
-    const wrong = new Client({ session, token: 'x'.repeat(43) });
-    await wrong.waitForClose();
-    expect(wrong.httpStatus).toBe(403);
-    const other = await newSession();
-    const borrowed = new Client({ session: other, token: session.token });
-    await borrowed.waitForClose();
-    expect(borrowed.httpStatus).toBe(403);
-    await other.end('ended');
-  });
-
-  it('a missing subprotocol with 400', async () => {
-    const client = new Client({ session, protocol: 'chat' });
-    await client.waitForClose();
-    expect(client.httpStatus).toBe(400);
   });
 
   it('a client that never says hello', async () => {
@@ -428,25 +383,10 @@ describe('the terminal gateway refuses', () => {
     expect((await client.waitForClose()).code).toBe(CLOSE_CODES.protocolError);
   });
 
-  it('invalid JSON, closing only that connection', async () => {
-    const bad = await readyClient({ session });
-    bad.ws.send('{not json');
-    expect((await bad.waitForClose()).code).toBe(CLOSE_CODES.protocolError);
-    expect(
-      bad.messages.some((message) => message.type === 'error' && message.code === 'bad-frame'),
-    ).toBe(true);
-    const good = await readyClient({ session });
-    good.type('echo fine-$((5+5))\r');
-    await good.waitForText(/fine-10/);
-  });
-
-  it('invalid UTF-8 in a text frame (1007) and an oversized frame (1009)', async () => {
+  it('invalid UTF-8 in a text frame (1007), closing only that connection', async () => {
     const badText = await readyClient({ session });
     badText.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
     expect((await badText.waitForClose()).code).toBe(1007);
-    const huge = await readyClient({ session });
-    huge.ws.send(Buffer.alloc(10 * 1024 * 1024, 0x61), { binary: true });
-    expect((await huge.waitForClose()).code).toBe(1009);
     const good = await readyClient({ session });
     good.type('echo alive\r');
     await good.waitForText(/\balive\r\n/);
