@@ -3,4 +3,4 @@
  * Reading folders from disk lives in server/scenarios/catalog.ts.
  */
 export { INDEX_FILE, MAX_SLUG_LENGTH, isValidSlug, parseScenario } from './parse';
-export type { Page, ParseResult, Scenario, ScenarioError } from './types';
+export type { Page, PageScripts, ParseResult, Scenario, ScenarioError } from './types';

@@ -28,6 +28,7 @@ function folder(index: string, extra: Record<string, string> = {}): Map<string, 
       'step1.md': 'Run `hostname`.',
       'step2/text.md': 'Run `touch x`.',
       'finish.md': 'Bye.',
+      'step2/verify.sh': 'test -f x',
       ...extra,
     }),
   );
@@ -50,12 +51,13 @@ describe('parseScenario', () => {
         difficulty: 'beginner',
         time: '5 minutes',
         imageId: 'ubuntu',
-        intro: { title: 'Introduction', markdown: '# Hello' },
+        intro: { title: 'Introduction', markdown: '# Hello', scripts: {} },
         steps: [
-          { title: 'Look around', markdown: 'Run `hostname`.' },
-          { title: 'Make a file', markdown: 'Run `touch x`.' },
+          { title: 'Look around', markdown: 'Run `hostname`.', scripts: {} },
+          { title: 'Make a file', markdown: 'Run `touch x`.', scripts: { verify: 'test -f x' } },
         ],
-        finish: { title: 'Well done', markdown: 'Bye.' },
+        finish: { title: 'Well done', markdown: 'Bye.', scripts: {} },
+        legacyVerify: false,
       },
     });
   });
@@ -247,5 +249,69 @@ describe('parseJson', () => {
 
   it('refuses absurd nesting instead of overflowing the stack', () => {
     expect(parseJson('['.repeat(10_000)).ok).toBe(false);
+  });
+});
+
+describe('step scripts', () => {
+  const index = (step: Record<string, unknown>) =>
+    JSON.stringify(
+      {
+        title: 'Scripts',
+        details: {
+          intro: { text: 'intro.md', courseData: 'setup.sh' },
+          steps: [{ title: 'One', text: 'step1.md', ...step }],
+        },
+      },
+      null,
+      2,
+    );
+
+  it('reads verify, solve, background and foreground, and the Katacoda aliases', () => {
+    const result = parseScenario(
+      'scripts',
+      new Map([
+        [
+          'index.json',
+          index({ verify: 'step1/verify.sh', solve: 'step1/solve.sh', code: 'step1/fg.sh' }),
+        ],
+        ['intro.md', '# Hi'],
+        ['step1.md', 'Do it'],
+        ['setup.sh', 'touch /tmp/ready'],
+        ['step1/verify.sh', 'test -f /tmp/x'],
+        ['step1/solve.sh', 'touch /tmp/x'],
+        ['step1/fg.sh', 'clear'],
+      ]),
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.scenario.intro.scripts).toEqual({ background: 'touch /tmp/ready' });
+    expect(result.scenario.steps[0]?.scripts).toEqual({
+      verify: 'test -f /tmp/x',
+      solve: 'touch /tmp/x',
+      foreground: 'clear',
+    });
+    expect(result.scenario.legacyVerify).toBe(false);
+  });
+
+  it('names the line of a script that does not exist', () => {
+    const source = index({ verify: 'step1/verify.sh' });
+    const result = parseScenario(
+      'scripts',
+      new Map([
+        ['index.json', source],
+        ['intro.md', '# Hi'],
+        ['step1.md', 'Do it'],
+        ['setup.sh', 'true'],
+      ]),
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const line = source.split('\n').findIndex((text) => text.includes('"verify"')) + 1;
+    expect(result.errors).toEqual([
+      {
+        file: 'index.json',
+        line,
+        message: expect.stringMatching(/"verify" points at "step1\/verify.sh"/) as string,
+      },
+    ]);
   });
 });

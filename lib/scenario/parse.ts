@@ -1,6 +1,6 @@
 import { member, parseJson } from './json';
 import type { JsonObject, JsonValue } from './json';
-import type { Page, ParseResult, Scenario, ScenarioError } from './types';
+import type { Page, PageScripts, ParseResult, Scenario, ScenarioError } from './types';
 
 /**
  * Turns the files of one scenario folder into a checked `Scenario`.
@@ -138,7 +138,53 @@ function readPage(
     );
     return undefined;
   }
-  return title === undefined ? undefined : { title, markdown };
+  const scripts = readScripts(checker, files, object, where);
+  return title === undefined || scripts === undefined ? undefined : { title, markdown, scripts };
+}
+
+/** Script keys of a page, with the Katacoda aliases that mean the same thing. */
+const SCRIPT_KEYS: readonly (readonly [keyof PageScripts, string])[] = [
+  ['verify', 'verify'],
+  ['solve', 'solve'],
+  ['background', 'background'],
+  ['background', 'courseData'],
+  ['foreground', 'foreground'],
+  ['foreground', 'code'],
+];
+
+function readScripts(
+  checker: Checker,
+  files: ReadonlyMap<string, string>,
+  object: JsonObject,
+  where: string,
+): PageScripts | undefined {
+  const scripts: PageScripts = {};
+  let complete = true;
+  for (const [role, key] of SCRIPT_KEYS) {
+    const found = member(object, key);
+    if (found === undefined || found.value.kind === 'null') continue;
+    if (found.value.kind !== 'string' || found.value.value.trim() === '') {
+      checker.error(
+        found.keyLine,
+        `${where} "${key}" must name a script file, for example "${key}": "step1/${role}.sh".`,
+      );
+      complete = false;
+      continue;
+    }
+    const path = normalisePath(found.value.value);
+    const content = path === undefined ? undefined : files.get(path);
+    if (content === undefined) {
+      checker.error(
+        found.value.line,
+        `${where} "${key}" points at "${found.value.value}", but the scenario folder has no such file. ` +
+          'Create it, or correct the path (relative to the scenario folder).',
+      );
+      complete = false;
+      continue;
+    }
+    scripts[role] = content;
+  }
+  return complete ? scripts : undefined;
 }
 
 function describeType(value: JsonValue): string {
@@ -259,6 +305,10 @@ export function parseScenario(slug: string, files: ReadonlyMap<string, string>):
   const backend = checker.object(root, 'backend', 'index.json', false);
   const imageId =
     backend === undefined ? undefined : checker.optionalString(backend, 'imageid', '"backend"');
+  const legacy = member(root, 'katacodaLegacy');
+  if (legacy !== undefined && legacy.value.kind !== 'boolean') {
+    checker.error(legacy.keyLine, 'index.json "katacodaLegacy" must be true or false.');
+  }
 
   const details = checker.object(root, 'details', 'index.json', true);
   let intro: Page | undefined;
@@ -291,6 +341,7 @@ export function parseScenario(slug: string, files: ReadonlyMap<string, string>):
     intro,
     steps,
     finish,
+    legacyVerify: legacy?.value.kind === 'boolean' && legacy.value.value,
   };
   if (difficulty !== undefined) scenario.difficulty = difficulty;
   if (time !== undefined) scenario.time = time;

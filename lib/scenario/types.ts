@@ -3,6 +3,23 @@ export interface Page {
   title: string;
   /** The page's markdown, exactly as the author wrote it. */
   markdown: string;
+  /** The page's scripts, as file contents; see PageScripts. */
+  scripts: PageScripts;
+}
+
+/**
+ * Scripts a page may name in index.json (each a file in the scenario folder). Katacoda's
+ * `courseData` is read as `background` and `code` as `foreground`.
+ */
+export interface PageScripts {
+  /** Checks the step: passes on exit 0; `FAIL:` lines of its output are hints. */
+  verify?: string;
+  /** Performs the step (our extension), so `nestbox scenario test` can prove it passable. */
+  solve?: string;
+  /** Runs hidden in the sandbox when the page opens, e.g. to prepare files. */
+  background?: string;
+  /** Typed into the terminal when the page opens. */
+  foreground?: string;
 }
 
 /** A parsed scenario: everything the lesson page needs, already checked. */
@@ -20,6 +37,8 @@ export interface Scenario {
   intro: Page;
   steps: Page[];
   finish: Page | undefined;
+  /** Katacoda-era verify scripts pass by printing `done` (index.json "katacodaLegacy": true). */
+  legacyVerify: boolean;
 }
 
 /**

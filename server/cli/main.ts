@@ -6,6 +6,7 @@ import { ConfigError } from '../config.js';
 import { SandboxError } from '../sandbox/index.js';
 import { doctor } from './doctor.js';
 import { buildImageCommand, imageStatusCommand } from './image.js';
+import { scenarioTest } from './scenario-test.js';
 import { shell } from './shell.js';
 import { start } from './start.js';
 
@@ -15,6 +16,8 @@ Commands:
   start [--dev]        Install what is missing, build the image on first run, and serve the lab.
   image build          Build (or rebuild) the sandbox image, showing progress.
   image status         Say whether the image is ready (exit 0) or not (exit 1).
+  scenario test [DIR...]
+                       Prove each scenario passable: per step, verify fails, solve runs, verify passes.
   doctor               Check this machine: cgroups, crun, user namespaces, image, relay.
   shell [-- CMD...]    A sandboxed shell in this terminal; with CMD, run it and exit with its status.
 
@@ -28,6 +31,9 @@ async function run(argv: string[]): Promise<number> {
     case 'image':
       if (rest[0] === 'build') return buildImageCommand();
       if (rest[0] === 'status') return imageStatusCommand();
+      break;
+    case 'scenario':
+      if (rest[0] === 'test') return scenarioTest(rest.slice(1));
       break;
     case 'doctor':
       return doctor();

@@ -71,10 +71,10 @@ describe('loadCatalog', () => {
     ]);
   });
 
-  it('reads only .json and .md files and ignores symlinks', async () => {
+  it('reads only .json, .md and .sh files and ignores symlinks', async () => {
     const huge = 'x'.repeat(1024 * 1024 + 1);
     await writeScenario('alpha', 'Alpha');
-    await write('alpha/setup.sh', huge); // skipped unread, so its size is no problem
+    await write('alpha/image.png', huge); // skipped unread, so its size is no problem
     await write('alpha/notes/big.md', huge); // read, and too big
     await write('outside/secret.md', 'secret');
     await write('beta/index.json', index('Beta', 'linked.md'));

@@ -6,8 +6,9 @@ import type { Scenario, ScenarioError } from '../../lib/scenario/index';
 /**
  * Reads scenario folders from disk and hands their text to the pure parser in lib/scenario.
  *
- * Only `*.json` and `*.md` files are read: scripts and assets are the sandbox's business, and
- * reading less means a stray binary or huge file cannot slow the catalog page. Symbolic links
+ * Only `*.json`, `*.md` and `*.sh` files are read (index, pages, step scripts): assets are the
+ * sandbox's business, and reading less means a stray binary or huge file cannot slow the
+ * catalog page. Symbolic links
  * are skipped, so a folder cannot pull in files from elsewhere on the host. Slugs are checked
  * before any path is built, so a URL segment can never walk out of the scenarios directory.
  */
@@ -52,7 +53,7 @@ const MAX_FILE_BYTES = 1024 * 1024;
 const MAX_FILES = 500;
 const MAX_DEPTH = 4;
 
-const READABLE = /\.(?:json|md)$/;
+const READABLE = /\.(?:json|md|sh)$/;
 
 type FolderRead = { files: Map<string, string>; errors: CatalogError[] };
 

@@ -1,0 +1,2 @@
+#!/bin/bash
+echo "I am $(id -un) on $(hostname)" > /root/note.txt
