@@ -5,7 +5,8 @@
  * 1. format, lint and typecheck (each counts as one check);
  * 2. what the real-sandbox tests need: the console relay and the image (built once, with
  *    progress), and a production build of the pages for the browser tests;
- * 3. vitest: unit, integration (real crun as root) and e2e (Debian's Chromium) projects.
+ * 3. `nestbox scenario test scenarios`: every lesson step provably passable;
+ * 4. vitest: unit, integration (real crun as root) and e2e (Debian's Chromium) projects.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -25,6 +26,35 @@ function run(label: string, command: string, args: string[]): Promise<boolean> {
     });
     child.on('exit', (code) => {
       resolve(code === 0);
+    });
+  });
+}
+
+/** Runs a command that ends with an `N passed, N failed` line, and returns those counts. */
+function runCounted(
+  label: string,
+  command: string,
+  args: string[],
+): Promise<{ passed: number; failed: number }> {
+  console.log(`\n▶ ${label}: ${[command, ...args].join(' ')}`);
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      process.stdout.write(chunk);
+    });
+    child.on('error', () => {
+      resolve({ passed: 0, failed: 1 });
+    });
+    child.on('exit', (code) => {
+      const counts = /^(\d+) passed, (\d+) failed$/m.exec(output);
+      if (!counts) resolve({ passed: 0, failed: 1 });
+      else
+        resolve({
+          passed: Number(counts[1]),
+          failed: Number(counts[2]) + (code === 0 ? 0 : counts[2] === '0' ? 1 : 0),
+        });
     });
   });
 }
@@ -66,6 +96,18 @@ async function main(): Promise<number> {
     console.error(
       '\nThe sandbox or page build is not ready, so the tests that need them cannot run.',
     );
+  }
+
+  // The curriculum's own CI: every scenario step must fail its check before solve, pass after.
+  if (ready) {
+    const scenarios = await runCounted('scenario test', process.execPath, [
+      ...nestbox,
+      'scenario',
+      'test',
+      'scenarios',
+    ]);
+    passed += scenarios.passed;
+    failed += scenarios.failed;
   }
 
   await mkdir(`${ROOT}test-results`, { recursive: true });
