@@ -220,3 +220,35 @@ describe('/metrics', () => {
     expect(text).toMatch(/^# TYPE nestbox_websocket_rejected_total counter$/m);
   });
 });
+
+describe('POST /api/sessions/:id/verify', () => {
+  it('checks a step in the learner sandbox, hints on failure, and records a pass', async () => {
+    const learner = { cookie: 'nestbox_learner=verify-learner-0123456789' };
+    const { body } = await post('/api/sessions', '{"scenario":"hello-sandbox"}', learner);
+    const id = body.sessionId as string;
+    const auth = { ...learner, authorization: `Bearer ${body.token as string}` };
+
+    const before = await post(`/api/sessions/${id}/verify`, '{"step":2}', auth);
+    expect(before.status).toBe(200);
+    expect(before.body).toEqual({
+      passed: false,
+      hint: expect.stringMatching(/no ~\/note.txt yet/) as string,
+    });
+
+    const session = registry.authenticate(id, body.token as string);
+    await session?.exec(['/bin/sh', '-c', 'echo "I am root on $(hostname)" > /root/note.txt']);
+    const after = await post(`/api/sessions/${id}/verify`, '{"step":2}', auth);
+    expect(after.body).toEqual({ passed: true, hint: '' });
+
+    const progress = await fetch(`${base}/api/progress?scenario=hello-sandbox`, {
+      headers: learner,
+    });
+    expect(await progress.json()).toMatchObject({ progress: { passedSteps: [2] } });
+    expect((await post(`/api/sessions/${id}/verify`, '{"step":9}', auth)).status).toBe(400);
+    expect(
+      (await post(`/api/sessions/${id}/verify`, '{"step":2}', { authorization: 'Bearer x' }))
+        .status,
+    ).toBe(403);
+    await registry.end(id);
+  });
+});

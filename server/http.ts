@@ -10,6 +10,8 @@ import { learnerOf } from './learner.js';
 import type { Registry } from 'prom-client';
 import type { FailureLimiter } from './rate-limit.js';
 import { loadScenario } from './scenarios/catalog.js';
+import { runVerify } from './scenarios/runtime.js';
+import type { Session } from './sessions/session.js';
 import type { Store } from './store/index.js';
 import { SessionLimitError, type SessionRegistry } from './sessions/registry.js';
 import type { TerminalGateway } from './terminal/gateway.js';
@@ -20,6 +22,8 @@ export interface RouterDeps {
   scenariosDir: string;
   allowedOrigins: readonly string[];
   store: Store;
+  /** Told each check's outcome, for metrics; optional. */
+  onVerify?: (passed: boolean) => void;
   /** Served at /metrics: to `token` as a bearer token, or without one only to loopback. */
   metrics: { registry: Registry; token: string | undefined };
   /** Failed session/token guesses per client; shared with the terminal gateway. */
@@ -122,7 +126,8 @@ export function createRouter(deps: RouterDeps) {
 
   /**
    * GET /api/sessions/:id -> {expiresAt} (does it still exist?); POST /api/sessions/:id/extend
-   * -> {expiresAt}; DELETE /api/sessions/:id ends it. Each needs the token as a bearer token.
+   * -> {expiresAt}; POST /api/sessions/:id/verify {step} -> {passed, hint}; DELETE
+   * /api/sessions/:id ends it. Each needs the token as a bearer token.
    */
   async function sessionAction(
     request: IncomingMessage,
@@ -133,13 +138,19 @@ export function createRouter(deps: RouterDeps) {
     const session = authorizedSession(request, id);
     if (action === undefined && request.method === 'GET') {
       sendJson(response, 200, { expiresAt: session.expiresAt });
+    } else if (action === 'verify' && request.method === 'POST') {
+      await verifyStep(request, response, session);
     } else if (action === 'extend' && request.method === 'POST') {
       sendJson(response, 200, { expiresAt: session.extend() });
     } else if (action === undefined && request.method === 'DELETE') {
       await deps.registry.end(session.id);
       sendJson(response, 200, { ended: true });
     } else {
-      throw new HttpError(405, 'method-not-allowed', 'Use GET, POST .../extend or DELETE.');
+      throw new HttpError(
+        405,
+        'method-not-allowed',
+        'Use GET, POST .../extend, POST .../verify or DELETE.',
+      );
     }
   }
 
@@ -201,6 +212,38 @@ export function createRouter(deps: RouterDeps) {
     response.end(text);
   }
 
+  /**
+   * POST /api/sessions/:id/verify {step} -> {passed, hint}: runs the step's check in the
+   * session's sandbox, and records a pass in the learner's progress.
+   */
+  async function verifyStep(
+    request: IncomingMessage,
+    response: ServerResponse,
+    session: Session,
+  ): Promise<void> {
+    checkOrigin(request);
+    const body = await readJsonBody(request);
+    const step =
+      typeof body === 'object' && body !== null && 'step' in body ? body.step : undefined;
+    const loaded = await loadScenario(deps.scenariosDir, session.scenario);
+    if (!loaded.ok) throw new HttpError(404, 'scenario-not-found', 'The scenario is gone.');
+    const page = Number.isSafeInteger(step)
+      ? loaded.scenario.steps[(step as number) - 1]
+      : undefined;
+    if (page === undefined)
+      throw new HttpError(400, 'bad-request', 'Body must be {"step": N}, N from 1.');
+    if (page.scripts.verify === undefined) {
+      sendJson(response, 200, { passed: true, hint: '' });
+      return;
+    }
+    const result = await runVerify(session, page.scripts.verify, {
+      legacyDone: loaded.scenario.legacyVerify,
+    });
+    deps.onVerify?.(result.passed);
+    if (result.passed) deps.store.passStep(session.learner, session.scenario, step as number);
+    sendJson(response, 200, result);
+  }
+
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const { pathname } = url;
@@ -219,7 +262,7 @@ export function createRouter(deps: RouterDeps) {
         await progress(request, response, learner, url);
         return;
       }
-      const sessionPath = /^\/api\/sessions\/([\w-]{1,64})(?:\/(extend))?$/.exec(pathname);
+      const sessionPath = /^\/api\/sessions\/([\w-]{1,64})(?:\/(extend|verify))?$/.exec(pathname);
       if (sessionPath?.[1] !== undefined) {
         await sessionAction(request, response, sessionPath[1], sessionPath[2]);
         return;

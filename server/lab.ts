@@ -125,6 +125,9 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
     scenariosDir: config.scenariosDir,
     allowedOrigins: config.allowedOrigins,
     store: sharedStore(),
+    onVerify: (passed) => {
+      metrics.verifyResults.inc({ result: passed ? 'pass' : 'fail' });
+    },
     metrics: { registry: metrics.registry, token: config.metricsToken },
     authFailures,
     nextRequest: pages.handle,

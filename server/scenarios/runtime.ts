@@ -5,6 +5,9 @@
  */
 import type { Sandbox } from '../sandbox/index.js';
 
+/** All the runtime needs of a sandbox (a session passes its own). */
+export type ExecTarget = Pick<Sandbox, 'exec'>;
+
 export const VERIFY_TIMEOUT_MS = 15_000;
 
 /** Where our bookkeeping lives inside a sandbox: a writable tmpfs, invisible in `ls ~`. */
@@ -29,7 +32,7 @@ export interface VerifyOptions {
  * (Killercoda's convention); lines it prints starting with `FAIL:` are hints too (Instruqt's).
  */
 export async function runVerify(
-  sandbox: Sandbox,
+  sandbox: ExecTarget,
   script: string,
   options: VerifyOptions = {},
 ): Promise<VerifyResult> {
@@ -70,7 +73,7 @@ export interface ScriptResult {
 
 /** Runs a script (solve, or a foreground script in tests) to completion. */
 export async function runScript(
-  sandbox: Sandbox,
+  sandbox: ExecTarget,
   script: string,
   timeoutMs = 60_000,
 ): Promise<ScriptResult> {
@@ -86,7 +89,7 @@ export type BackgroundState = 'running' | 'succeeded' | 'failed';
  * to a .status file when it ends, which is what `backgroundState` reads.
  */
 export async function startBackground(
-  sandbox: Sandbox,
+  sandbox: ExecTarget,
   name: string,
   script: string,
 ): Promise<void> {
@@ -101,7 +104,7 @@ export async function startBackground(
     throw new Error(`could not start background script ${name}: ${result.stderr}`);
 }
 
-export async function backgroundState(sandbox: Sandbox, name: string): Promise<BackgroundState> {
+export async function backgroundState(sandbox: ExecTarget, name: string): Promise<BackgroundState> {
   const result = await sandbox.exec([
     '/bin/sh',
     '-c',
@@ -114,7 +117,7 @@ export async function backgroundState(sandbox: Sandbox, name: string): Promise<B
 
 /** Waits for a background script to end; resolves with its final state. */
 export async function waitForBackground(
-  sandbox: Sandbox,
+  sandbox: ExecTarget,
   name: string,
   timeoutMs: number,
 ): Promise<BackgroundState> {

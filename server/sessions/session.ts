@@ -3,7 +3,7 @@
  * shells in the same sandbox), and the clocks that end it. It never sees a WebSocket
  * (design.md §3): the gateway attaches and detaches, and the registry's sweep asks `dueToEnd`.
  */
-import type { Sandbox } from '../sandbox/index.js';
+import type { ExecOptions, ExecResult, Sandbox } from '../sandbox/index.js';
 import { Emitter, type Disposable } from './disposable.js';
 import { Terminal } from './terminal.js';
 
@@ -107,6 +107,11 @@ export class Session {
     return first
       ? first.firstOutput(timeoutMs)
       : Promise.reject(new Error('the session has ended'));
+  }
+
+  /** Runs a command in the session's sandbox (step checks, background scripts). */
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+    return this.sandbox.exec(argv, options);
   }
 
   terminal(number: number): Terminal | undefined {
