@@ -182,6 +182,44 @@ describe('the lesson page', () => {
     await page.close();
   });
 
+  it('checks a step in the sandbox: a hint first, then success, and resumes there after a reload', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/root@nestbox/);
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect
+      .poll(() => page.getByRole('heading', { level: 2 }).innerText())
+      .toBe('Leave a note');
+
+    await page.getByRole('button', { name: 'Check' }).click();
+    await expect
+      .poll(() => page.getByTestId('check-hint').innerText())
+      .toMatch(/no ~\/note.txt yet/);
+    expect(await page.getByRole('button', { name: 'Next' }).count()).toBe(1);
+
+    await page.getByTestId('terminal').click();
+    await typeAndWaitFor(
+      page,
+      'echo "I am $(id -un) on $(hostname)" > ~/note.txt; echo saved',
+      /^saved$/m,
+    );
+    await page.getByRole('button', { name: 'Check' }).click();
+    await expect.poll(() => page.getByTestId('check-passed').isVisible()).toBe(true);
+    await expect
+      .poll(() => page.getByTestId('progress-text').innerText())
+      .toBe('2 of 2 steps done');
+
+    await page.reload();
+    await expect
+      .poll(() => page.getByRole('heading', { level: 2 }).innerText())
+      .toBe('Leave a note');
+    await expect
+      .poll(() => page.getByTestId('progress-text').innerText())
+      .toBe('2 of 2 steps done');
+    await page.close();
+  });
+
   it('re-attaches to the running sandbox, with its scrollback, after a reload', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${lab.url}/learn/hello-sandbox`);

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LEARNER_COOKIE } from './learner-cookie.js';
 
-export const LEARNER_COOKIE = 'nestbox_learner';
 const ONE_YEAR_SECONDS = 365 * 24 * 3600;
 const VALID_ID = /^[\w-]{16,64}$/;
 

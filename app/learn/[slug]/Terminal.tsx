@@ -1,14 +1,8 @@
 'use client';
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import {
-  createSession,
-  endSession,
-  extendSession,
-  grantStore,
-  SessionRequestError,
-  type SessionGrant,
-} from './session-client';
+import { useLessonSession } from './session-context';
+import { endSession, extendSession, grantStore, type SessionGrant } from './session-client';
 import {
   connectTerminal,
   type RunOptions,
@@ -68,41 +62,6 @@ function useRemaining(expiresAt: number | undefined): string | undefined {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 }
 
-/** The session's grant: the stored one for this tab, or a new session. */
-function useSessionGrant(
-  scenario: string,
-  generation: number,
-): { grant?: SessionGrant; error?: string } {
-  const key = `${scenario}#${String(generation)}`;
-  const [result, setResult] = useState<{ key: string; grant?: SessionGrant; error?: string }>();
-  useEffect(() => {
-    const abort = new AbortController();
-    const obtain = async (): Promise<SessionGrant> => {
-      const stored = grantStore.load(scenario);
-      if (stored) return stored;
-      const created = await createSession(scenario, abort.signal);
-      grantStore.save(scenario, created);
-      return created;
-    };
-    obtain().then(
-      (grant) => {
-        if (!abort.signal.aborted) setResult({ key, grant });
-      },
-      (reason: unknown) => {
-        if (abort.signal.aborted) return;
-        const error =
-          reason instanceof SessionRequestError ? reason.message : 'Could not start a sandbox.';
-        setResult({ key, error });
-      },
-    );
-    return () => {
-      abort.abort();
-    };
-  }, [scenario, key]);
-  // A result for an earlier scenario or generation is stale: report "still starting".
-  return result?.key === key ? result : {};
-}
-
 /** One terminal of the session, mounted while its tab exists and hidden when not active. */
 function TerminalPane(props: {
   grant: SessionGrant;
@@ -157,8 +116,7 @@ function TerminalPane(props: {
  * network drops; "Reset" throws the sandbox away and starts a fresh one.
  */
 export function Terminal({ scenario }: { scenario: string }) {
-  const [generation, setGeneration] = useState(0);
-  const { grant, error } = useSessionGrant(scenario, generation);
+  const { grant, error, generation, restart } = useLessonSession();
   const [tabs, setTabs] = useState<number[]>([1]);
   const [active, setActive] = useState(1);
   const [states, setStates] = useState<Record<number, TerminalState>>({});
@@ -171,16 +129,20 @@ export function Terminal({ scenario }: { scenario: string }) {
   const expiresAt = states[1]?.expiresAt ?? activeState.expiresAt;
   const remaining = useRemaining(gone ? undefined : expiresAt);
 
-  const startFresh = useCallback(() => {
-    grantStore.clear(scenario);
-    connections.current.clear();
-    pendingRuns.current.clear();
+  // A new session (after a reset, or when the old one ended) starts with one clean tab.
+  const [shownGeneration, setShownGeneration] = useState(generation);
+  if (shownGeneration !== generation) {
+    setShownGeneration(generation);
     setTabs([1]);
     setActive(1);
     setStates({});
     setGone(false);
-    setGeneration((n) => n + 1);
-  }, [scenario]);
+  }
+  const startFresh = useCallback(() => {
+    connections.current.clear();
+    pendingRuns.current.clear();
+    restart();
+  }, [restart]);
 
   const onGone = useCallback(() => {
     grantStore.clear(scenario);

@@ -3,7 +3,12 @@ import { notFound } from 'next/navigation';
 import { cache } from 'react';
 import type { Page, Scenario } from '@/lib/scenario';
 import { loadScenario, scenariosDir } from '@/server/scenarios/catalog';
+import { cookies } from 'next/headers';
+import { LEARNER_COOKIE } from '@/server/learner-cookie';
+import { sharedStore } from '@/server/store/shared';
 import { LessonMarkdown } from './LessonMarkdown';
+import { LessonSessionProvider } from './session-context';
+import { Steps, type LessonPage } from './Steps';
 import { Terminal } from './Terminal';
 
 // Read at request time: the folder may change while the server runs.
@@ -27,56 +32,65 @@ export async function generateMetadata({ params }: LessonParams): Promise<Metada
   return scenario === undefined ? {} : { title: scenario.title, description: scenario.description };
 }
 
-function LessonSection({ label, page }: { label: string | undefined; page: Page }) {
-  return (
-    <section className="border-t border-zinc-200 py-8 first:border-t-0 first:pt-0 dark:border-zinc-800">
-      {label !== undefined && (
-        <p className="text-xs font-semibold tracking-wider text-emerald-700 uppercase dark:text-emerald-400">
-          {label}
-        </p>
-      )}
-      <h2 className="mt-1 text-lg font-semibold tracking-tight text-zinc-900 dark:text-zinc-100">
-        {page.title}
-      </h2>
-      <div className="mt-4">
-        <LessonMarkdown markdown={page.markdown} />
-      </div>
-    </section>
-  );
+/** The lesson's pages in order, rendered here on the server, for the client-side stepper. */
+function lessonPages(scenario: Scenario): LessonPage[] {
+  const { steps } = scenario;
+  const page = (label: string, source: Page, step: number | undefined): LessonPage => ({
+    label,
+    title: source.title,
+    step,
+    hasCheck: source.scripts.verify !== undefined,
+    content: <LessonMarkdown markdown={source.markdown} />,
+  });
+  return [
+    page('Introduction', scenario.intro, undefined),
+    ...steps.map((step, index) => page(`Step ${index + 1} of ${steps.length}`, step, index + 1)),
+    ...(scenario.finish ? [page('Finish', scenario.finish, undefined)] : []),
+  ];
+}
+
+/** The anonymous learner's saved place in this scenario, to resume there. */
+async function savedProgress(slug: string): Promise<{ index: number; passed: number[] }> {
+  const learner = (await cookies()).get(LEARNER_COOKIE)?.value;
+  const progress = learner === undefined ? undefined : sharedStore().progress(learner, slug);
+  if (progress === undefined) return { index: 0, passed: [] };
+  // Page index: 0 is the intro and step N is page N, so the step number is its index.
+  return { index: progress.currentStep, passed: progress.passedSteps };
 }
 
 export default async function LessonPage({ params }: LessonParams) {
   const scenario = await findScenario((await params).slug);
   if (scenario === undefined) notFound();
-  const { steps } = scenario;
+  const saved = await savedProgress(scenario.slug);
 
   return (
-    // Desktop: text 40%, terminal 60%, each filling the viewport below the 3.5rem header and
-    // scrolling on its own. Narrow screens: text first, then a tall terminal.
-    <main className="flex flex-1 flex-col lg:grid lg:h-[calc(100dvh-3.5rem)] lg:flex-none lg:grid-cols-[2fr_3fr] lg:grid-rows-[minmax(0,1fr)]">
-      <article className="px-4 py-8 sm:px-6 lg:overflow-y-auto lg:border-r lg:border-zinc-200 lg:dark:border-zinc-800">
-        <header className="mb-8">
-          <h1 className="text-2xl font-semibold tracking-tight">{scenario.title}</h1>
-          {(scenario.difficulty !== undefined || scenario.time !== undefined) && (
-            <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">
-              {[scenario.difficulty, scenario.time].filter(Boolean).join(' · ')}
-            </p>
-          )}
-        </header>
-        <LessonSection label={undefined} page={scenario.intro} />
-        {steps.map((step, index) => (
-          <LessonSection key={index} label={`Step ${index + 1} of ${steps.length}`} page={step} />
-        ))}
-        {scenario.finish !== undefined && (
-          <LessonSection label={undefined} page={scenario.finish} />
-        )}
-      </article>
-      <section
-        aria-label="Terminal"
-        className="h-[75dvh] min-h-80 border-t border-zinc-200 lg:h-full lg:min-h-0 lg:border-t-0 dark:border-zinc-800"
-      >
-        <Terminal scenario={scenario.slug} />
-      </section>
-    </main>
+    <LessonSessionProvider scenario={scenario.slug}>
+      {/* Desktop: text 40%, terminal 60%, each filling the viewport below the 3.5rem header and
+        scrolling on its own. Narrow screens: text first, then a tall terminal. */}
+      <main className="flex flex-1 flex-col lg:grid lg:h-[calc(100dvh-3.5rem)] lg:flex-none lg:grid-cols-[2fr_3fr] lg:grid-rows-[minmax(0,1fr)]">
+        <article className="px-4 py-8 sm:px-6 lg:overflow-y-auto lg:border-r lg:border-zinc-200 lg:dark:border-zinc-800">
+          <header className="mb-6">
+            <h1 className="text-2xl font-semibold tracking-tight">{scenario.title}</h1>
+            {(scenario.difficulty !== undefined || scenario.time !== undefined) && (
+              <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">
+                {[scenario.difficulty, scenario.time].filter(Boolean).join(' · ')}
+              </p>
+            )}
+          </header>
+          <Steps
+            scenario={scenario.slug}
+            pages={lessonPages(scenario)}
+            initialIndex={saved.index}
+            initiallyPassed={saved.passed}
+          />
+        </article>
+        <section
+          aria-label="Terminal"
+          className="h-[75dvh] min-h-80 border-t border-zinc-200 lg:h-full lg:min-h-0 lg:border-t-0 dark:border-zinc-800"
+        >
+          <Terminal scenario={scenario.slug} />
+        </section>
+      </main>
+    </LessonSessionProvider>
   );
 }
