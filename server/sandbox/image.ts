@@ -3,9 +3,21 @@
  * directory. Sandboxes mount it read-only, so one copy serves every session.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SandboxError } from './errors.js';
 import { findExecutable } from './executables.js';
 
@@ -23,9 +35,17 @@ export const IMAGE_PACKAGES = [
   'python3-minimal',
 ] as const;
 
+/**
+ * Files copied into the image after debootstrap, at the same paths (image-files/usr/local/bin/x
+ * becomes /usr/local/bin/x), with their modes: the lessons' helper scripts.
+ */
+export const IMAGE_FILES_DIR = fileURLToPath(new URL('./image-files', import.meta.url));
+
 interface ImageManifest {
   suite: string;
   packages: string[];
+  /** imageFilesHash of the image files it was built with. */
+  imageFiles?: string;
   builtAt: string;
 }
 
@@ -50,7 +70,49 @@ function manifestPath(dataDir: string): string {
   return join(imageDir(dataDir), 'image.json');
 }
 
-export async function imageStatus(dataDir: string): Promise<ImageStatus> {
+/** Every file under `dir` (relative paths, sorted), with its mode. Only files and folders. */
+async function listImageFiles(dir: string, prefix = ''): Promise<{ path: string; mode: number }[]> {
+  const entries = await readdir(join(dir, prefix), { withFileTypes: true });
+  const files: { path: string; mode: number }[] = [];
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const path = join(prefix, entry.name);
+    if (entry.isDirectory()) files.push(...(await listImageFiles(dir, path)));
+    else if (entry.isFile())
+      files.push({ path, mode: (await stat(join(dir, path))).mode & 0o7777 });
+    else
+      throw new SandboxError(
+        'image-build-failed',
+        `${join(dir, path)}: image files may only be regular files and folders`,
+      );
+  }
+  return files;
+}
+
+/** A digest of the image files' paths, modes and contents: any change makes the image stale. */
+export async function imageFilesHash(dir = IMAGE_FILES_DIR): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of await listImageFiles(dir)) {
+    const content = await readFile(join(dir, file.path));
+    hash.update(`${file.path}\0${file.mode.toString(8)}\0${String(content.length)}\0`);
+    hash.update(content);
+  }
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** Copies the image files into a root filesystem. Folders that exist keep their modes. */
+export async function copyImageFiles(dir: string, rootfs: string): Promise<void> {
+  for (const file of await listImageFiles(dir)) {
+    const target = join(rootfs, file.path);
+    await mkdir(join(target, '..'), { recursive: true, mode: 0o755 });
+    await copyFile(join(dir, file.path), target);
+    await chmod(target, file.mode);
+  }
+}
+
+export async function imageStatus(
+  dataDir: string,
+  imageFilesDir = IMAGE_FILES_DIR,
+): Promise<ImageStatus> {
   const rootfs = rootfsPath(dataDir);
   let manifest: ImageManifest;
   try {
@@ -62,6 +124,9 @@ export async function imageStatus(dataDir: string): Promise<ImageStatus> {
   if (manifest.suite !== IMAGE_SUITE || [...manifest.packages].sort().join(',') !== wanted) {
     return { ready: false, rootfs, reason: 'the cached image was built for another package list' };
   }
+  if (manifest.imageFiles !== (await imageFilesHash(imageFilesDir))) {
+    return { ready: false, rootfs, reason: 'the cached image was built from other image files' };
+  }
   return { ready: true, rootfs, builtAt: manifest.builtAt };
 }
 
@@ -70,6 +135,8 @@ export interface BuildImageOptions {
   mirror?: string;
   /** Called with each line of progress, already prefixed with the elapsed time. */
   onProgress: (line: string) => void;
+  /** Where the image files come from; IMAGE_FILES_DIR when undefined. */
+  imageFilesDir?: string;
 }
 
 /**
@@ -128,12 +195,17 @@ export async function buildImage(dataDir: string, options: BuildImageOptions): P
   // Downloaded .deb files are only a cache; dropping them halves the image.
   await rm(join(staging, 'var/cache/apt/archives'), { recursive: true, force: true });
   await mkdir(join(staging, 'var/cache/apt/archives/partial'), { recursive: true });
+  const imageFilesDir = options.imageFilesDir ?? IMAGE_FILES_DIR;
+  const imageFiles = await imageFilesHash(imageFilesDir);
+  await copyImageFiles(imageFilesDir, staging);
+  progress(`copied the image files from ${imageFilesDir}`);
 
   await rm(rootfsPath(dataDir), { recursive: true, force: true });
   await rename(staging, rootfsPath(dataDir));
   const manifest: ImageManifest = {
     suite: IMAGE_SUITE,
     packages: [...IMAGE_PACKAGES],
+    imageFiles,
     builtAt: new Date().toISOString(),
   };
   await writeFile(manifestPath(dataDir), `${JSON.stringify(manifest, null, 2)}\n`);

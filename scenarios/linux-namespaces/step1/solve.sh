@@ -1,0 +1,2 @@
+#!/bin/bash
+readlink /proc/self/ns/* >/root/ns-outside.txt

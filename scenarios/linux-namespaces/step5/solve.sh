@@ -1,0 +1,2 @@
+#!/bin/bash
+awk '$1 == 0 { print $2 }' /proc/self/uid_map >/root/host-uid

@@ -1,0 +1,3 @@
+#!/bin/bash
+touch /tmp/owned
+chown nobody /tmp/owned
