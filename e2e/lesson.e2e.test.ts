@@ -220,6 +220,18 @@ describe('the lesson page', () => {
     await page.close();
   });
 
+  it("runs a lesson's {{exec}} command in the terminal with its Run button", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${lab.url}/learn/cgroups-cpu`);
+    await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/root@nestbox/);
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('button', { name: 'Run', exact: true }).first().click();
+    await expect
+      .poll(() => terminalText(page), { timeout: 10_000 })
+      .toMatch(/cat \/proc\/self\/cgroup\s+[\s\S]*\d+:pids:\//);
+    await page.close();
+  });
+
   it('re-attaches to the running sandbox, with its scrollback, after a reload', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${lab.url}/learn/hello-sandbox`);

@@ -3,4 +3,5 @@
  * Reading folders from disk lives in server/scenarios/catalog.ts.
  */
 export { INDEX_FILE, MAX_SLUG_LENGTH, isValidSlug, parseScenario } from './parse';
+export { decodeAction, prepareMarkdown, type CodeAction } from './code-actions';
 export type { Page, PageScripts, ParseResult, Scenario, ScenarioError } from './types';
