@@ -113,7 +113,10 @@ describe('the cpu limit', () => {
       const after = await hog.sandbox.stats();
       const seconds = (performance.now() - startedAt) / 1000;
       const cores = (after.cpuUsageNs - before.cpuUsageNs) / 1e9 / seconds;
-      expect(cores).toBeGreaterThan(0.4);
+      // The quota is a ceiling: never above half a core (plus measurement slack). How far below
+      // depends on what else this 2-core machine runs, so the floor only proves the hog ran;
+      // being throttled proves it wanted more than it got.
+      expect(cores).toBeGreaterThan(0.05);
       expect(cores).toBeLessThan(0.6);
       expect(after.cpuThrottledNs).toBeGreaterThan(before.cpuThrottledNs);
       expect(
