@@ -1,28 +1,56 @@
+import { cookies } from 'next/headers';
 import Link from 'next/link';
 import type { Scenario } from '@/lib/scenario';
+import { LEARNER_COOKIE } from '@/server/learner-cookie';
 import {
   formatCatalogLocation,
   loadCatalog,
+  loadCourse,
   scenariosDir,
   type CatalogError,
 } from '@/server/scenarios/catalog';
+import type { Progress } from '@/server/store';
+import { sharedStore } from '@/server/store/shared';
 
 // Scenarios are read from disk on every request, so an author sees an edit on reload.
 export const dynamic = 'force-dynamic';
 
-function ScenarioCard({ scenario }: { scenario: Scenario }) {
+/** "Done", "Step 2 of 5", or nothing for a lesson not started. */
+function progressLabel(scenario: Scenario, progress: Progress | undefined): string | undefined {
+  if (progress === undefined) return undefined;
+  if (progress.finishedAt !== undefined) return 'Done';
+  if (progress.currentStep === 0 && progress.passedSteps.length === 0) return undefined;
+  return `Step ${Math.max(progress.currentStep, 1)} of ${scenario.steps.length}`;
+}
+
+function ScenarioCard({
+  scenario,
+  progress,
+}: {
+  scenario: Scenario;
+  progress: Progress | undefined;
+}) {
   const facts = [scenario.difficulty, scenario.time].filter(
     (fact): fact is string => fact !== undefined && fact !== '',
   );
+  const status = progressLabel(scenario, progress);
   return (
     <li>
       <Link
         href={`/learn/${scenario.slug}`}
         className="group flex h-full flex-col rounded-xl border border-zinc-200 bg-white p-5 shadow-sm transition hover:border-emerald-500/60 hover:shadow-md focus-visible:outline-2 focus-visible:outline-emerald-600 dark:border-zinc-800 dark:bg-zinc-900 dark:hover:border-emerald-400/60"
       >
-        <h2 className="font-semibold tracking-tight text-zinc-900 group-hover:text-emerald-700 dark:text-zinc-100 dark:group-hover:text-emerald-400">
+        <h3 className="font-semibold tracking-tight text-zinc-900 group-hover:text-emerald-700 dark:text-zinc-100 dark:group-hover:text-emerald-400">
           {scenario.title}
-        </h2>
+        </h3>
+        {status !== undefined && (
+          <p
+            data-testid="card-progress"
+            className="mt-1 text-xs font-medium text-emerald-700 dark:text-emerald-400"
+          >
+            {status}
+          </p>
+        )}
         {scenario.description !== '' && (
           <p className="mt-2 flex-1 text-sm leading-6 text-zinc-600 dark:text-zinc-400">
             {scenario.description}
@@ -72,26 +100,74 @@ function CatalogErrors({ dir, errors }: { dir: string; errors: CatalogError[] })
   );
 }
 
+function CardGrid({
+  scenarios,
+  progress,
+}: {
+  scenarios: Scenario[];
+  progress: Map<string, Progress>;
+}) {
+  return (
+    <ul className="mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+      {scenarios.map((scenario) => (
+        <ScenarioCard
+          key={scenario.slug}
+          scenario={scenario}
+          progress={progress.get(scenario.slug)}
+        />
+      ))}
+    </ul>
+  );
+}
+
 export default async function CatalogPage() {
-  const catalog = await loadCatalog(scenariosDir());
+  const dir = scenariosDir();
+  const [catalog, { course, error: courseError }] = await Promise.all([
+    loadCatalog(dir),
+    loadCourse(dir),
+  ]);
+  const learner = (await cookies()).get(LEARNER_COOKIE)?.value;
+  const progress = new Map(
+    (learner === undefined ? [] : sharedStore().progressOf(learner)).map((entry) => [
+      entry.scenario,
+      entry,
+    ]),
+  );
+  const bySlug = new Map(catalog.scenarios.map((scenario) => [scenario.slug, scenario]));
+  const inCourse = (course?.slugs ?? []).flatMap((slug) => bySlug.get(slug) ?? []);
+  const others = catalog.scenarios.filter((scenario) => !inCourse.includes(scenario));
+  const errors = courseError ? [...catalog.errors, courseError] : catalog.errors;
   return (
     <main className="mx-auto w-full max-w-5xl flex-1 px-4 py-10 sm:px-6">
       <h1 className="text-2xl font-semibold tracking-tight">Lessons</h1>
       <p className="mt-2 text-zinc-600 dark:text-zinc-400">
         Each lesson opens a fresh Linux sandbox beside its instructions.
       </p>
-      {catalog.scenarios.length > 0 ? (
-        <ul className="mt-8 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
-          {catalog.scenarios.map((scenario) => (
-            <ScenarioCard key={scenario.slug} scenario={scenario} />
-          ))}
-        </ul>
-      ) : (
+      {course !== undefined && inCourse.length > 0 && (
+        <section className="mt-8" aria-labelledby="course-title">
+          <h2 id="course-title" className="text-lg font-semibold tracking-tight">
+            {course.title}
+          </h2>
+          {course.description !== '' && (
+            <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">{course.description}</p>
+          )}
+          <CardGrid scenarios={inCourse} progress={progress} />
+        </section>
+      )}
+      {others.length > 0 && (
+        <section className="mt-10" aria-labelledby="more-title">
+          <h2 id="more-title" className="text-lg font-semibold tracking-tight">
+            {inCourse.length > 0 ? 'More lessons' : 'All lessons'}
+          </h2>
+          <CardGrid scenarios={others} progress={progress} />
+        </section>
+      )}
+      {catalog.scenarios.length === 0 && (
         <p className="mt-8 rounded-xl border border-dashed border-zinc-300 p-8 text-center text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
           No lessons yet. Add a scenario folder to <code className="font-mono">{catalog.dir}</code>.
         </p>
       )}
-      {catalog.errors.length > 0 && <CatalogErrors dir={catalog.dir} errors={catalog.errors} />}
+      {errors.length > 0 && <CatalogErrors dir={catalog.dir} errors={errors} />}
     </main>
   );
 }

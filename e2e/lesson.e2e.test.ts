@@ -69,6 +69,17 @@ describe('the lesson page', () => {
   it('lists the scenario in the catalog and opens it', async () => {
     const page = await browser.newPage();
     await page.goto(lab.url);
+    // The course from structure.json comes first, its lessons in course order.
+    await expect
+      .poll(() => page.getByRole('heading', { level: 2 }).first().innerText())
+      .toBe('Container isolation: namespaces and cgroups');
+    const courseCards = page.locator('section[aria-labelledby="course-title"] h3');
+    expect(await courseCards.allInnerTexts()).toEqual([
+      'What a container can see: Linux namespaces',
+      'Metering and limiting CPU and memory with cgroups',
+      'PID limits vs fork bombs',
+      'Why not --privileged',
+    ]);
     await page.getByRole('link', { name: /Your first sandbox/ }).click();
     await page.waitForURL(/\/learn\/hello-sandbox$/);
     await expect

@@ -1,7 +1,7 @@
 import { lstat, readFile, readdir } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
-import { isValidSlug, parseScenario } from '../../lib/scenario/index';
-import type { Scenario, ScenarioError } from '../../lib/scenario/index';
+import { isValidSlug, parseCourse, parseScenario } from '../../lib/scenario/index';
+import type { Course, Scenario, ScenarioError } from '../../lib/scenario/index';
 
 /**
  * Reads scenario folders from disk and hands their text to the pure parser in lib/scenario.
@@ -184,4 +184,19 @@ export function formatCatalogLocation(error: CatalogError): string {
   const path = [error.folder, error.file].filter((p) => p !== undefined && p !== '').join('/');
   const where = path === '' ? '.' : path;
   return error.line === undefined ? where : `${where}:${error.line}`;
+}
+
+/** The course in `structure.json` at the top of the scenarios folder, if there is one. */
+export async function loadCourse(dir: string): Promise<{ course?: Course; error?: CatalogError }> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'structure.json'), 'utf8');
+  } catch (error) {
+    if (isMissing(error)) return {};
+    throw error;
+  }
+  const result = parseCourse(text);
+  return result.ok
+    ? { course: result.course }
+    : { error: { folder: '', file: 'structure.json', line: undefined, message: result.message } };
 }
