@@ -1,0 +1,36 @@
+/**
+ * Nestbox for the terminal benchmark, as its own process so its memory and CPU are measured
+ * apart from the benchmark's clients: the real lab (sandbox host, session registry, terminal
+ * gateway and HTTP API) without the pages. Its run directory, uid range and parent cgroup are
+ * its own, so it cannot disturb a lab on the same machine.
+ * Prints {"port": N, "origin": "..."} once it listens; SIGTERM ends every session and exits.
+ */
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../server/config.js';
+import { startLab } from '../../server/lab.js';
+
+const config = loadConfig({
+  ...process.env,
+  HOST: '127.0.0.1',
+  PORT: '0',
+  NESTBOX_RUN_DIR: '/run/nestbox-bench',
+  NESTBOX_CGROUP_PARENT: 'nestbox-bench',
+  NESTBOX_ID_BASE: '1700000000',
+  NESTBOX_ALLOWED_ORIGINS: 'http://bench.nestbox.test',
+});
+
+const lab = await startLab(config, {
+  pages: 'none',
+  projectDir: fileURLToPath(new URL('../..', import.meta.url)),
+  log: (message, error) => {
+    console.error(`nestbox: ${message}${error instanceof Error ? `: ${error.message}` : ''}`);
+  },
+});
+
+process.once('SIGTERM', () => {
+  void lab.close().finally(() => process.exit(0));
+});
+
+console.log(
+  JSON.stringify({ port: Number(new URL(lab.url).port), origin: config.allowedOrigins[0] }),
+);
