@@ -113,7 +113,11 @@ export async function waitFor<T>(
 
 /** Waits until the sandbox's first process runs, so that exec can join it. */
 export async function waitUntilRunning(sandbox: Sandbox): Promise<void> {
-  await waitFor(async () => ((await sandbox.stats()).pidsCurrent > 0 ? true : undefined));
+  // A process in the cgroup is not enough: crun records the container as running a moment
+  // later, and exec needs that record. An exec that succeeds proves both.
+  await waitFor(async () =>
+    (await sandbox.exec(['true']).catch(() => undefined))?.code === 0 ? true : undefined,
+  );
 }
 
 /** Host pids of every process whose real uid is in `range`. */
