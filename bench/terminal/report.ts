@@ -87,7 +87,7 @@ function rows(options: RunOptions): Row[] {
     },
     {
       id: 'interruptWorst',
-      label: `  worst of ${options.interruptRounds} rounds (ms)`,
+      label: `Ctrl-C → prompt, worst of ${options.interruptRounds} rounds (ms)`,
       better: 'lower',
       digits: 0,
       pick: (r) => r.interrupt?.worstMs,
@@ -111,14 +111,14 @@ function rows(options: RunOptions): Row[] {
     },
     {
       id: 'mainRss',
-      label: '  of which main process RSS (KB)',
+      label: 'Server per idle session: main process RSS (KB)',
       better: 'lower',
       digits: 0,
       pick: (r) => perSession(r)?.mainRssKB,
     },
     {
       id: 'helpersPss',
-      label: '  of which helper processes PSS (KB)',
+      label: 'Server per idle session: helper processes PSS (KB)',
       better: 'lower',
       digits: 0,
       pick: (r) => perSession(r)?.helpersPssKB,
