@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decodeAction, encodeAction, parseAction, prepareMarkdown } from './code-actions';
+import {
+  ctrlSeqToKeys,
+  decodeAction,
+  encodeAction,
+  parseAction,
+  prepareFences,
+} from './code-actions';
 
 describe('parseAction', () => {
   it.each([
@@ -8,7 +14,12 @@ describe('parseAction', () => {
       'exec interrupt',
       { kind: 'exec', terminal: 1, interrupt: true, newline: true, ctrlSeq: false },
     ],
+    ['execute', { kind: 'exec', terminal: 1, interrupt: false, newline: true, ctrlSeq: false }],
     ['execute T2', { kind: 'exec', terminal: 2, interrupt: false, newline: true, ctrlSeq: false }],
+    [
+      ' execute HOST1 ',
+      { kind: 'exec', terminal: 1, interrupt: false, newline: true, ctrlSeq: false },
+    ],
     [
       'execute interrupt',
       { kind: 'exec', terminal: 1, interrupt: true, newline: true, ctrlSeq: false },
@@ -34,7 +45,16 @@ describe('parseAction', () => {
   });
 });
 
-describe('prepareMarkdown', () => {
+describe('ctrlSeqToKeys', () => {
+  it('turns ^X notation into control characters and leaves the rest', () => {
+    expect(ctrlSeqToKeys('^C')).toBe('\x03');
+    expect(ctrlSeqToKeys('^D^[x')).toBe('\x04\x1bx');
+    expect(ctrlSeqToKeys('a^b')).toBe('a^b');
+    expect(ctrlSeqToKeys(ctrlSeqToKeys('^C'))).toBe('\x03');
+  });
+});
+
+describe('prepareFences', () => {
   it('closes Killercoda fences and carries the action in the info string', () => {
     const markdown = [
       'Run:',
@@ -47,8 +67,11 @@ describe('prepareMarkdown', () => {
       '```',
       'yes',
       '```{{exec interrupt}}',
+      '~~~yaml{2}',
+      'a: 1',
+      '~~~ {{ execute T2 }}',
     ].join('\n');
-    expect(prepareMarkdown(markdown).split('\n')).toEqual([
+    expect(prepareFences(markdown).split('\n')).toEqual([
       'Run:',
       '',
       '```bash nestbox-action=exec.1.0.1.0',
@@ -59,17 +82,24 @@ describe('prepareMarkdown', () => {
       '```text nestbox-action=exec.1.1.1.0',
       'yes',
       '```',
+      '~~~yaml{2} nestbox-action=exec.2.0.1.0',
+      'a: 1',
+      '~~~',
     ]);
   });
 
-  it('turns inline actions into links, and {{}} into plain code', () => {
-    expect(prepareMarkdown('Try `hostname`{{exec}}, `id`{{copy}} and `x`{{}}.')).toBe(
-      'Try [`hostname`](#nestbox-action=exec.1.0.1.0), [`id`](#nestbox-action=copy.1.0.1.0) and `x`.',
-    );
+  it('closes a fence whose marker is {{}} or an unknown verb without an action', () => {
+    expect(prepareFences('```\nx\n```{{}}\n')).toBe('```\nx\n```\n');
   });
 
-  it('leaves ordinary Markdown, and {{...}} inside code blocks, alone', () => {
-    const markdown = ['```yaml{2,5}', 'a: `b`{{exec}}', '```', 'plain `code` here'].join('\n');
-    expect(prepareMarkdown(markdown)).toBe(markdown);
+  it('leaves ordinary Markdown, inline code and {{...}} inside code blocks alone', () => {
+    const markdown = ['```yaml{2,5}', 'a: `b`{{exec}}', '```', 'plain `code`{{exec}} here'].join(
+      '\n',
+    );
+    expect(prepareFences(markdown)).toBe(markdown);
+  });
+
+  it('does not take inline code at the start of a line for a fence', () => {
+    expect(prepareFences('```ls```{{exec}} is inline')).toBe('```ls```{{exec}} is inline');
   });
 });

@@ -5,10 +5,10 @@
  *     ls -la
  *     ```{{exec}}
  *
- * CommonMark reads neither as intended (a fence with text after it does not close), so before
- * rendering we turn them into plain Markdown that carries the action: a fenced block gets the
- * action in its info string (`bash nestbox-action=exec`), an inline one becomes a link to
- * `#nestbox-action=...`. The renderer turns both into buttons. Pure string work: no DOM, no fs.
+ * The inline form parses as code followed by text, and the renderer reads it from the tree. The
+ * fenced form does not parse at all: CommonMark does not close a fence that has text after it,
+ * so before parsing, `prepareFences` moves the action into the opening fence's info string
+ * (`bash nestbox-action=exec.1.0.1.0`), where the renderer finds it. Pure string work.
  */
 
 export interface CodeAction {
@@ -24,25 +24,27 @@ export interface CodeAction {
   ctrlSeq: boolean;
 }
 
-export const ACTION_PREFIX = 'nestbox-action=';
+const ACTION_PREFIX = 'nestbox-action=';
 
-/** Parses what is inside `{{ }}`; undefined for `{{}}` (explicitly not actionable). */
+/**
+ * Parses what is inside `{{ }}`. `{{}}` (explicitly not actionable) and verbs we do not know
+ * (`{{open}}`) give undefined. Katacoda's `HOST1` names the only machine there is.
+ */
 export function parseAction(inside: string): CodeAction | undefined {
   const words = inside.trim().toLowerCase().split(/\s+/).filter(Boolean);
   const [verb, ...flags] = words;
-  if (verb === undefined) return undefined;
   if (verb !== 'exec' && verb !== 'execute' && verb !== 'copy') return undefined;
   const terminalFlag = flags.find((flag) => /^t\d+$/.test(flag));
   return {
     kind: verb === 'copy' ? 'copy' : 'exec',
-    terminal: terminalFlag === undefined ? 1 : Number(terminalFlag.slice(1)),
+    terminal: terminalFlag === undefined ? 1 : Math.max(1, Number(terminalFlag.slice(1))),
     interrupt: flags.includes('interrupt'),
     newline: !flags.includes('no-newline') && !flags.includes('ctrl-seq'),
     ctrlSeq: flags.includes('ctrl-seq'),
   };
 }
 
-/** The action as one token, safe in an info string or a URL fragment. */
+/** The action as one token, safe in an info string. */
 export function encodeAction(action: CodeAction): string {
   return `${ACTION_PREFIX}${action.kind}.${action.terminal}.${action.interrupt ? 1 : 0}.${action.newline ? 1 : 0}.${action.ctrlSeq ? 1 : 0}`;
 }
@@ -51,7 +53,7 @@ export function decodeAction(token: string): CodeAction | undefined {
   const match = /^nestbox-action=(exec|copy)\.(\d+)\.([01])\.([01])\.([01])$/.exec(token);
   if (!match) return undefined;
   return {
-    kind: match[1] as 'exec' | 'copy',
+    kind: match[1] === 'copy' ? 'copy' : 'exec',
     terminal: Number(match[2]),
     interrupt: match[3] === '1',
     newline: match[4] === '1',
@@ -59,34 +61,31 @@ export function decodeAction(token: string): CodeAction | undefined {
   };
 }
 
-const OPEN_FENCE = /^(\s*)(`{3,}|~{3,})(.*)$/;
-const INLINE_ACTION = /(`+)([^`]+?)\1\{\{([^}]*)\}\}/g;
+/** `^C` style key names (Katacoda's ctrl-seq) as the control characters they stand for. */
+export function ctrlSeqToKeys(text: string): string {
+  return text.replace(/\^([A-Z@[\\\]^_?])/g, (_match, key: string) =>
+    key === '?' ? '\x7f' : String.fromCharCode(key.charCodeAt(0) - 64),
+  );
+}
 
-/** Rewrites Killercoda/Katacoda code actions into Markdown any CommonMark renderer reads. */
-export function prepareMarkdown(markdown: string): string {
+const OPEN_FENCE = /^(\s*)(`{3,}|~{3,})(.*)$/;
+
+/** Rewrites Killercoda/Katacoda fenced code actions into Markdown CommonMark reads. */
+export function prepareFences(markdown: string): string {
   const lines = markdown.split('\n');
   let fence: { index: number; indent: string; marker: string; info: string } | undefined;
   for (const [index, line] of lines.entries()) {
     if (fence === undefined) {
       const open = OPEN_FENCE.exec(line);
-      if (open) {
+      // A backtick fence's info string may not contain backticks; such a line is inline code.
+      if (open && !(open[2]?.startsWith('`') === true && open[3]?.includes('`') === true)) {
         fence = {
           index,
           indent: open[1] ?? '',
           marker: open[2] ?? '```',
           info: (open[3] ?? '').trim(),
         };
-        continue;
       }
-      lines[index] = line.replace(
-        INLINE_ACTION,
-        (_whole, ticks: string, code: string, inside: string) => {
-          const action = parseAction(inside);
-          return action === undefined
-            ? `${ticks}${code}${ticks}`
-            : `[${ticks}${code}${ticks}](#${encodeAction(action)})`;
-        },
-      );
       continue;
     }
     const close = new RegExp(

@@ -44,6 +44,7 @@ describe('parseScenario', () => {
     const result = parseScenario('hello', folder(VALID_INDEX));
     expect(result).toEqual({
       ok: true,
+      warnings: [],
       scenario: {
         slug: 'hello',
         title: 'Your first sandbox',
@@ -51,13 +52,51 @@ describe('parseScenario', () => {
         difficulty: 'beginner',
         time: '5 minutes',
         imageId: 'ubuntu',
-        intro: { title: 'Introduction', markdown: '# Hello', scripts: {} },
+        terminals: [],
+        assets: [],
+        intro: {
+          title: 'Introduction',
+          file: 'intro.md',
+          markdown: '# Hello',
+          scripts: {},
+          scriptFiles: {},
+          line: 7,
+        },
         steps: [
-          { title: 'Look around', markdown: 'Run `hostname`.', scripts: {} },
-          { title: 'Make a file', markdown: 'Run `touch x`.', scripts: { verify: 'test -f x' } },
+          {
+            title: 'Look around',
+            file: 'step1.md',
+            markdown: 'Run `hostname`.',
+            scripts: {},
+            scriptFiles: {},
+            line: 9,
+          },
+          {
+            title: 'Make a file',
+            file: 'step2/text.md',
+            markdown: 'Run `touch x`.',
+            scripts: { verify: 'test -f x' },
+            scriptFiles: { verify: 'step2/verify.sh' },
+            line: 10,
+          },
         ],
-        finish: { title: 'Well done', markdown: 'Bye.', scripts: {} },
+        finish: {
+          title: 'Well done',
+          file: 'finish.md',
+          markdown: 'Bye.',
+          scripts: {},
+          scriptFiles: {},
+          line: 12,
+        },
         legacyVerify: false,
+        files: [
+          'finish.md',
+          'index.json',
+          'intro.md',
+          'step1.md',
+          'step2/text.md',
+          'step2/verify.sh',
+        ],
       },
     });
   });

@@ -1,6 +1,10 @@
+import { readAssets } from './assets';
+import { Checker, describeType, INDEX_FILE, normalisePath } from './checker';
 import { member, parseJson } from './json';
-import type { JsonObject, JsonValue } from './json';
-import type { Page, PageScripts, ParseResult, Scenario, ScenarioError } from './types';
+import type { JsonObject } from './json';
+import { KEYS } from './keys';
+import type { Page, PageScripts, ParseResult, Scenario } from './types';
+import { readEnvironment } from './environment';
 
 /**
  * Turns the files of one scenario folder into a checked `Scenario`.
@@ -11,7 +15,7 @@ import type { Page, PageScripts, ParseResult, Scenario, ScenarioError } from './
  * author fixes a folder in one pass instead of one error per reload.
  */
 
-export const INDEX_FILE = 'index.json';
+export { INDEX_FILE };
 
 /** Lowercase letters, digits and dashes: safe in URLs and as a folder name, never `..`. */
 const SLUG = /^[a-z0-9][a-z0-9-]*$/;
@@ -21,98 +25,34 @@ export function isValidSlug(slug: string): boolean {
   return slug.length <= MAX_SLUG_LENGTH && SLUG.test(slug);
 }
 
-/** Collects errors against index.json while the checks below walk it. */
-class Checker {
-  readonly errors: ScenarioError[] = [];
-
-  error(line: number, message: string): void {
-    this.errors.push({ file: INDEX_FILE, line, message });
-  }
-
-  /** An optional string field; reports a wrong type and returns undefined. */
-  optionalString(object: JsonObject, key: string, where: string): string | undefined {
-    const found = member(object, key);
-    if (found === undefined || found.value.kind === 'null') return undefined;
-    if (found.value.kind !== 'string') {
-      this.error(found.keyLine, `${where} "${key}" must be a string in double quotes.`);
-      return undefined;
-    }
-    return found.value.value;
-  }
-
-  /** A required, non-empty string field. `example` shows the author what to write. */
-  requiredString(
-    object: JsonObject,
-    key: string,
-    where: string,
-    example: string,
-  ): { value: string; line: number } | undefined {
-    const found = member(object, key);
-    if (found === undefined) {
-      this.error(object.line, `${where} needs a "${key}", for example "${key}": ${example}.`);
-      return undefined;
-    }
-    if (found.value.kind !== 'string' || found.value.value.trim() === '') {
-      this.error(
-        found.keyLine,
-        `${where} "${key}" must be a non-empty string, for example "${key}": ${example}.`,
-      );
-      return undefined;
-    }
-    return { value: found.value.value, line: found.value.line };
-  }
-
-  /** An object-valued field; `required` decides whether absence is an error. */
-  object(
-    parent: JsonObject,
-    key: string,
-    where: string,
-    required: boolean,
-  ): JsonObject | undefined {
-    const found = member(parent, key);
-    if (found === undefined || (!required && found.value.kind === 'null')) {
-      if (required) this.error(parent.line, `${where} needs a "${key}" object.`);
-      return undefined;
-    }
-    if (found.value.kind !== 'object') {
-      this.error(found.keyLine, `${where} "${key}" must be an object: { ... }.`);
-      return undefined;
-    }
-    return found.value;
-  }
+/** What the parser reads: text files by path, and the paths of every file in the folder. */
+interface Folder {
+  text: ReadonlyMap<string, string>;
+  paths: readonly string[];
 }
 
-/**
- * Normalises a `text` path from index.json to a key of `files`. Paths are relative to the
- * scenario folder; `./` prefixes and backslashes are forgiven, escaping the folder is not.
- */
-function normalisePath(path: string): string | undefined {
-  const parts = path.replaceAll('\\', '/').split('/');
-  const kept: string[] = [];
-  for (const part of parts) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') return undefined;
-    kept.push(part);
-  }
-  if (path.startsWith('/') || path.startsWith('\\') || kept.length === 0) return undefined;
-  return kept.join('/');
-}
+/** Where a page's markdown is looked for when index.json gives no `text`. */
+type TextDefaults = readonly string[];
 
-function readPage(
+function readMarkdownPath(
   checker: Checker,
-  files: ReadonlyMap<string, string>,
+  folder: Folder,
   object: JsonObject,
   where: string,
-  defaultTitle: string | undefined,
-  exampleFile: string,
-): Page | undefined {
-  const title =
-    defaultTitle === undefined
-      ? checker.requiredString(object, 'title', where, '"Look around"')?.value
-      : (checker.optionalString(object, 'title', where) ?? defaultTitle);
-  const text = checker.requiredString(object, 'text', where, `"${exampleFile}"`);
+  defaults: TextDefaults,
+): string | undefined {
+  if (member(object, 'text') === undefined) {
+    const found = defaults.find((candidate) => folder.text.has(candidate));
+    if (found !== undefined) return found;
+    checker.error(
+      object.line,
+      `${where} needs a "text" naming its markdown file, for example "text": "${defaults[0] ?? 'step1.md'}" ` +
+        `(without one, Nestbox looks for ${defaults.join(' or ')}, and neither exists).`,
+    );
+    return undefined;
+  }
+  const text = checker.requiredString(object, 'text', where, `"${defaults[0] ?? 'step1.md'}"`);
   if (text === undefined) return undefined;
-
   const path = normalisePath(text.value);
   if (path === undefined) {
     checker.error(
@@ -129,8 +69,7 @@ function readPage(
     );
     return undefined;
   }
-  const markdown = files.get(path);
-  if (markdown === undefined) {
+  if (!folder.text.has(path)) {
     checker.error(
       text.line,
       `${where} "text" points at "${path}", but the scenario folder has no such file. ` +
@@ -138,8 +77,7 @@ function readPage(
     );
     return undefined;
   }
-  const scripts = readScripts(checker, files, object, where);
-  return title === undefined || scripts === undefined ? undefined : { title, markdown, scripts };
+  return path;
 }
 
 /** Script keys of a page, with the Katacoda aliases that mean the same thing. */
@@ -152,50 +90,109 @@ const SCRIPT_KEYS: readonly (readonly [keyof PageScripts, string])[] = [
   ['foreground', 'code'],
 ];
 
+/** A file named by `key`: its normalised path and content, or undefined after an error. */
+function readNamedFile(
+  checker: Checker,
+  folder: Folder,
+  object: JsonObject,
+  key: string,
+  where: string,
+  example: string,
+): { path: string; content: string } | undefined {
+  const found = member(object, key);
+  if (found === undefined || found.value.kind === 'null') return undefined;
+  if (found.value.kind !== 'string' || found.value.value.trim() === '') {
+    checker.error(
+      found.keyLine,
+      `${where} "${key}" must name a file, for example "${key}": "${example}".`,
+    );
+    return undefined;
+  }
+  const path = normalisePath(found.value.value);
+  const content = path === undefined ? undefined : folder.text.get(path);
+  if (path === undefined || content === undefined) {
+    checker.error(
+      found.value.line,
+      `${where} "${key}" points at "${found.value.value}", but the scenario folder has no such file. ` +
+        'Create it, or correct the path (relative to the scenario folder).',
+    );
+    return undefined;
+  }
+  return { path, content };
+}
+
 function readScripts(
   checker: Checker,
-  files: ReadonlyMap<string, string>,
+  folder: Folder,
   object: JsonObject,
   where: string,
-): PageScripts | undefined {
+  step: number | undefined,
+): { scripts: PageScripts; scriptFiles: Page['scriptFiles'] } | undefined {
   const scripts: PageScripts = {};
+  const scriptFiles: Page['scriptFiles'] = {};
   let complete = true;
   for (const [role, key] of SCRIPT_KEYS) {
-    const found = member(object, key);
-    if (found === undefined || found.value.kind === 'null') continue;
-    if (found.value.kind !== 'string' || found.value.value.trim() === '') {
-      checker.error(
-        found.keyLine,
-        `${where} "${key}" must name a script file, for example "${key}": "step1/${role}.sh".`,
-      );
+    const declared = member(object, key);
+    if (declared === undefined || declared.value.kind === 'null') continue;
+    const file = readNamedFile(checker, folder, object, key, where, `step1/${role}.sh`);
+    if (file === undefined) {
       complete = false;
       continue;
     }
-    const path = normalisePath(found.value.value);
-    const content = path === undefined ? undefined : files.get(path);
-    if (content === undefined) {
-      checker.error(
-        found.value.line,
-        `${where} "${key}" points at "${found.value.value}", but the scenario folder has no such file. ` +
-          'Create it, or correct the path (relative to the scenario folder).',
+    if (scripts[role] !== undefined) {
+      checker.warn(
+        declared.keyLine,
+        `${where} has both "${key}" and another key for its ${role} script; "${key}" wins. Keep one.`,
       );
-      complete = false;
-      continue;
     }
-    scripts[role] = content;
+    scripts[role] = file.content;
+    scriptFiles[role] = file.path;
   }
-  return complete ? scripts : undefined;
+  // Our convention: stepN/solve.sh is the step's solve script even when index.json, kept in
+  // Killercoda's exact format, does not name it.
+  const conventional = step === undefined ? undefined : `step${step}/solve.sh`;
+  const solve = conventional === undefined ? undefined : folder.text.get(conventional);
+  if (scripts.solve === undefined && conventional !== undefined && solve !== undefined) {
+    scripts.solve = solve;
+    scriptFiles.solve = conventional;
+  }
+  return complete ? { scripts, scriptFiles } : undefined;
 }
 
-function describeType(value: JsonValue): string {
-  return value.kind === 'array' ? 'a list' : `a ${value.kind}`;
+/** How to read one page: its name in messages, and what it defaults to. */
+interface PageKind {
+  where: string;
+  /** Steps must have a title; the intro and finish default to this one. */
+  defaultTitle?: string;
+  /** Markdown files tried, in order, when the page has no `text`. */
+  textDefaults: TextDefaults;
+  /** The step number, for the stepN/solve.sh convention. */
+  step?: number;
 }
 
-function readSteps(
+function readPage(
   checker: Checker,
-  files: ReadonlyMap<string, string>,
-  details: JsonObject,
-): Page[] | undefined {
+  folder: Folder,
+  object: JsonObject,
+  { where, defaultTitle, textDefaults, step }: PageKind,
+): Page | undefined {
+  checker.checkKeys(object, KEYS.page, where);
+  const title =
+    defaultTitle === undefined
+      ? checker.requiredString(object, 'title', where, '"Look around"')?.value
+      : (checker.optionalString(object, 'title', where) ?? defaultTitle);
+  const file = readMarkdownPath(checker, folder, object, where, textDefaults);
+  const scripts = readScripts(checker, folder, object, where, step);
+  const answer = readNamedFile(checker, folder, object, 'answer', where, 'step1-answer.md');
+  const markdown = file === undefined ? undefined : folder.text.get(file);
+  if (title === undefined || file === undefined || markdown === undefined) return undefined;
+  if (scripts === undefined) return undefined;
+  const page: Page = { title, file, markdown, ...scripts, line: object.line };
+  if (answer !== undefined) page.answer = answer.content;
+  return page;
+}
+
+function readSteps(checker: Checker, folder: Folder, details: JsonObject): Page[] | undefined {
   const found = member(details, 'steps');
   if (found === undefined) {
     checker.error(
@@ -221,90 +218,91 @@ function readSteps(
   const steps: Page[] = [];
   let complete = true;
   for (const [index, item] of found.value.items.entries()) {
-    const where = `Step ${index + 1}`;
+    const number = index + 1;
+    const where = `Step ${number}`;
     if (item.kind !== 'object') {
       checker.error(
         item.line,
-        `${where} must be an object { "title": "...", "text": "step${index + 1}.md" }, not ${describeType(item)}.`,
+        `${where} must be an object { "title": "...", "text": "step${number}.md" }, not ${describeType(item)}.`,
       );
       complete = false;
       continue;
     }
-    const page = readPage(checker, files, item, where, undefined, `step${index + 1}.md`);
+    const textDefaults = [`step${number}/text.md`, `step${number}.md`];
+    const page = readPage(checker, folder, item, { where, textDefaults, step: number });
     if (page === undefined) complete = false;
     else steps.push(page);
   }
   return complete ? steps : undefined;
 }
 
-export function parseScenario(slug: string, files: ReadonlyMap<string, string>): ParseResult {
-  if (!isValidSlug(slug)) {
-    return {
-      ok: false,
-      errors: [
-        {
-          file: INDEX_FILE,
-          line: 1,
-          message:
-            `The folder name "${slug}" cannot be a scenario slug. Rename the folder using only ` +
-            `lowercase letters, digits and dashes (at most ${MAX_SLUG_LENGTH}), starting with a letter or digit.`,
-        },
-      ],
-    };
+function checkDuplicateTitles(checker: Checker, steps: readonly Page[]): void {
+  const seen = new Map<string, number>();
+  for (const [index, step] of steps.entries()) {
+    const key = step.title.trim().toLowerCase();
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, index + 1);
+      continue;
+    }
+    checker.warn(
+      step.line,
+      `Step ${index + 1} has the same title as step ${first}, "${step.title}"; give each step its own title so learners can tell them apart.`,
+    );
   }
+}
 
+function singleError(line: number, message: string): ParseResult {
+  return { ok: false, errors: [{ file: INDEX_FILE, line, message }], warnings: [] };
+}
+
+/**
+ * `files` holds the text files (markdown, scripts, JSON) by '/'-separated relative path;
+ * `paths`, when given, lists every file in the folder, images and assets included.
+ */
+export function parseScenario(
+  slug: string,
+  files: ReadonlyMap<string, string>,
+  paths: readonly string[] = [...files.keys()],
+): ParseResult {
+  if (!isValidSlug(slug)) {
+    return singleError(
+      1,
+      `The folder name "${slug}" cannot be a scenario slug. Rename the folder using only ` +
+        `lowercase letters, digits and dashes (at most ${MAX_SLUG_LENGTH}), starting with a letter or digit.`,
+    );
+  }
   const source = files.get(INDEX_FILE);
   if (source === undefined) {
-    return {
-      ok: false,
-      errors: [
-        {
-          file: INDEX_FILE,
-          line: 1,
-          message:
-            'The scenario folder has no index.json. Create one with at least a "title", a ' +
-            '"description" and "details" listing the intro and steps.',
-        },
-      ],
-    };
+    return singleError(
+      1,
+      'The scenario folder has no index.json. Create one with at least a "title", a ' +
+        '"description" and "details" listing the intro and steps.',
+    );
   }
-
   const json = parseJson(source);
   if (!json.ok) {
-    return {
-      ok: false,
-      errors: [
-        {
-          file: INDEX_FILE,
-          line: json.line,
-          message: `Invalid JSON at column ${json.column}: ${json.message}.`,
-        },
-      ],
-    };
+    return singleError(json.line, `Invalid JSON at column ${json.column}: ${json.message}.`);
   }
   const root = json.value;
   if (root.kind !== 'object') {
-    return {
-      ok: false,
-      errors: [
-        {
-          file: INDEX_FILE,
-          line: root.line,
-          message: `index.json must hold one object { ... }, not ${describeType(root)}.`,
-        },
-      ],
-    };
+    return singleError(
+      root.line,
+      `index.json must hold one object { ... }, not ${describeType(root)}.`,
+    );
   }
 
+  const folder: Folder = { text: files, paths: [...new Set([...paths, ...files.keys()])].sort() };
   const checker = new Checker();
+  checker.checkKeys(root, KEYS.root, 'index.json');
   const title = checker.requiredString(root, 'title', 'index.json', '"Your first sandbox"');
   // Killercoda treats the description as optional; an empty one just leaves the card bare.
   const description = checker.optionalString(root, 'description', 'index.json') ?? '';
   const difficulty = checker.optionalString(root, 'difficulty', 'index.json');
   const time = checker.optionalString(root, 'time', 'index.json');
-  const backend = checker.object(root, 'backend', 'index.json', false);
-  const imageId =
-    backend === undefined ? undefined : checker.optionalString(backend, 'imageid', '"backend"');
+
+  const environment = readEnvironment(checker, root);
+
   const legacy = member(root, 'katacodaLegacy');
   if (legacy !== undefined && legacy.value.kind !== 'boolean') {
     checker.error(legacy.keyLine, 'index.json "katacodaLegacy" must be true or false.');
@@ -314,37 +312,47 @@ export function parseScenario(slug: string, files: ReadonlyMap<string, string>):
   let intro: Page | undefined;
   let steps: Page[] | undefined;
   let finish: Page | undefined;
+  let assets: Scenario['assets'] = [];
   if (details !== undefined) {
+    checker.checkKeys(details, KEYS.details, '"details"');
     const introObject = checker.object(details, 'intro', '"details"', true);
     if (introObject !== undefined) {
-      intro = readPage(checker, files, introObject, 'The intro', 'Introduction', 'intro.md');
+      intro = readPage(checker, folder, introObject, {
+        where: 'The intro',
+        defaultTitle: 'Introduction',
+        textDefaults: ['intro.md'],
+      });
     }
-    steps = readSteps(checker, files, details);
+    steps = readSteps(checker, folder, details);
+    if (steps !== undefined) checkDuplicateTitles(checker, steps);
     const finishObject = checker.object(details, 'finish', '"details"', false);
     if (finishObject !== undefined) {
-      finish = readPage(checker, files, finishObject, 'The finish', 'Finish', 'finish.md');
+      finish = readPage(checker, folder, finishObject, {
+        where: 'The finish',
+        defaultTitle: 'Finish',
+        textDefaults: ['finish.md'],
+      });
     }
+    assets = readAssets(checker, details, folder.paths);
   }
 
-  if (
-    checker.errors.length > 0 ||
-    title === undefined ||
-    intro === undefined ||
-    steps === undefined
-  ) {
-    return { ok: false, errors: checker.errors };
+  const { errors, warnings } = checker;
+  if (errors.length > 0 || title === undefined || intro === undefined || steps === undefined) {
+    return { ok: false, errors, warnings };
   }
   const scenario: Scenario = {
     slug,
     title: title.value,
     description,
+    ...environment,
+    assets,
     intro,
     steps,
     finish,
     legacyVerify: legacy?.value.kind === 'boolean' && legacy.value.value,
+    files: folder.paths.slice(),
   };
   if (difficulty !== undefined) scenario.difficulty = difficulty;
   if (time !== undefined) scenario.time = time;
-  if (imageId !== undefined) scenario.imageId = imageId;
-  return { ok: true, scenario };
+  return { ok: true, scenario, warnings };
 }
