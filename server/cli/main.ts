@@ -6,7 +6,7 @@ import { ConfigError } from '../config.js';
 import { SandboxError } from '../sandbox/index.js';
 import { doctor } from './doctor.js';
 import { buildImageCommand, imageStatusCommand } from './image.js';
-import { scenarioTest } from './scenario-test.js';
+import { scenarioCommand } from './scenario.js';
 import { shell } from './shell.js';
 import { start } from './start.js';
 
@@ -16,6 +16,8 @@ Commands:
   start [--dev]        Install what is missing, build the image on first run, and serve the lab.
   image build          Build (or rebuild) the sandbox image, showing progress.
   image status         Say whether the image is ready (exit 0) or not (exit 1).
+  scenario check [DIR...]
+                       Lint scenarios: file:line errors and warnings, without starting anything.
   scenario test [DIR...]
                        Prove each scenario passable: per step, verify fails, solve runs, verify passes.
   doctor               Check this machine: cgroups, crun, user namespaces, image, relay.
@@ -32,9 +34,11 @@ async function run(argv: string[]): Promise<number> {
       if (rest[0] === 'build') return buildImageCommand();
       if (rest[0] === 'status') return imageStatusCommand();
       break;
-    case 'scenario':
-      if (rest[0] === 'test') return scenarioTest(rest.slice(1));
+    case 'scenario': {
+      const status = await scenarioCommand(rest);
+      if (status !== undefined) return status;
       break;
+    }
     case 'doctor':
       return doctor();
     case 'shell': {

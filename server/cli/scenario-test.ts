@@ -1,49 +1,31 @@
 /**
  * `nestbox scenario test [DIR...]`: proves each scenario can be passed, and is not passed
- * before the learner does the work. For every scenario it starts a fresh sandbox, runs the
- * intro's background script, and then per step: verify must FAIL, solve runs, verify must PASS.
+ * before the learner does the work. For every scenario it starts a fresh sandbox, copies the
+ * assets and runs the intro's background and foreground scripts, and then per step: verify
+ * must FAIL, solve runs, verify must PASS.
  */
 import { spawn } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Page, Scenario } from '../../lib/scenario/index.js';
 import { loadConfig, type Config } from '../config.js';
 import { openSandboxHost, type Sandbox, type SandboxHost } from '../sandbox/index.js';
 import { formatCatalogLocation, loadScenario } from '../scenarios/catalog.js';
-import { runScript, runVerify, startBackground, waitForBackground } from '../scenarios/runtime.js';
+import {
+  copyAssets,
+  runScript,
+  runVerify,
+  startBackground,
+  type ExecTarget,
+} from '../scenarios/runtime.js';
 
 const BACKGROUND_TIMEOUT_MS = 120_000;
+const FOREGROUND_TIMEOUT_MS = 120_000;
 
 interface Row {
   scenario: string;
   step: string;
   passed: boolean;
   detail: string;
-}
-
-/** The scenario folders named: a folder with index.json, or a folder of such folders. */
-async function scenarioFolders(paths: string[]): Promise<string[]> {
-  const folders: string[] = [];
-  for (const path of paths.map((given) => resolve(given))) {
-    if (await exists(join(path, 'index.json'))) {
-      folders.push(path);
-      continue;
-    }
-    const entries = await readdir(path, { withFileTypes: true });
-    for (const entry of entries
-      .filter((item) => item.isDirectory())
-      .sort((a, b) => a.name.localeCompare(b.name))) {
-      if (await exists(join(path, entry.name, 'index.json'))) folders.push(join(path, entry.name));
-    }
-  }
-  return folders;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 /**
@@ -79,18 +61,41 @@ async function startSandbox(host: SandboxHost): Promise<Sandbox> {
   }
 }
 
-async function runBackground(
-  sandbox: Sandbox,
+function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1) ?? '';
+}
+
+/**
+ * What opening a page does: its background script starts hidden and its foreground script is
+ * typed (here: run) at once, as on Killercoda, where the foreground often waits for a file the
+ * background writes. Returns a problem, or undefined when both ended well.
+ */
+async function openPage(
+  sandbox: ExecTarget,
   name: string,
   page: Page,
 ): Promise<string | undefined> {
-  if (page.scripts.background === undefined) return undefined;
-  await startBackground(sandbox, name, page.scripts.background);
-  const state = await waitForBackground(sandbox, name, BACKGROUND_TIMEOUT_MS);
-  return state === 'succeeded' ? undefined : `background script ${state}`;
+  const { background, foreground } = page.scripts;
+  const job =
+    background === undefined ? undefined : await startBackground(sandbox, background, { name });
+  if (foreground !== undefined) {
+    const typed = await runScript(sandbox, foreground, FOREGROUND_TIMEOUT_MS).catch(
+      (error: unknown) => ({
+        code: -1,
+        output: error instanceof Error ? error.message : String(error),
+      }),
+    );
+    if (typed.code !== 0)
+      return `foreground script exited ${typed.code}: ${lastLine(typed.output)}`;
+  }
+  const state = await job?.wait(BACKGROUND_TIMEOUT_MS);
+  if (state === undefined || state === 'succeeded') return undefined;
+  return state === 'running'
+    ? `background script still running after ${BACKGROUND_TIMEOUT_MS / 1000} s (log: ${job?.logFile ?? ''})`
+    : `background script failed (log: ${job?.logFile ?? ''})`;
 }
 
-async function testStep(sandbox: Sandbox, scenario: Scenario, index: number): Promise<Row> {
+async function testStep(sandbox: ExecTarget, scenario: Scenario, index: number): Promise<Row> {
   const step = scenario.steps[index] as Page;
   const row = (passed: boolean, detail: string): Row => ({
     scenario: scenario.slug,
@@ -98,8 +103,8 @@ async function testStep(sandbox: Sandbox, scenario: Scenario, index: number): Pr
     passed,
     detail,
   });
-  const backgroundProblem = await runBackground(sandbox, `step${index + 1}`, step);
-  if (backgroundProblem) return row(false, backgroundProblem);
+  const problem = await openPage(sandbox, `step${index + 1}`, step);
+  if (problem !== undefined) return row(false, problem);
   const { verify, solve } = step.scripts;
   if (verify === undefined) {
     // Nothing to check, but the solve must still leave the sandbox ready for the next step.
@@ -124,10 +129,6 @@ async function testStep(sandbox: Sandbox, scenario: Scenario, index: number): Pr
     : row(false, `verify fails after solve: ${after.hint}`);
 }
 
-function lastLine(text: string): string {
-  return text.trim().split('\n').at(-1) ?? '';
-}
-
 async function testScenario(host: SandboxHost, folder: string): Promise<Row[]> {
   const loaded = await loadScenario(dirname(folder), basename(folder));
   if (!loaded.ok) {
@@ -142,7 +143,15 @@ async function testScenario(host: SandboxHost, folder: string): Promise<Row[]> {
   const { scenario } = loaded;
   const sandbox = await startSandbox(host);
   try {
-    const introProblem = await runBackground(sandbox, 'intro', scenario.intro);
+    const setup = async (): Promise<string | undefined> => {
+      try {
+        await copyAssets(sandbox, scenario.assets, folder);
+      } catch (error) {
+        return `assets: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      return openPage(sandbox, 'intro', scenario.intro);
+    };
+    const introProblem = await setup();
     if (introProblem)
       return [{ scenario: scenario.slug, step: 'intro', passed: false, detail: introProblem }];
     const rows: Row[] = [];
@@ -168,14 +177,12 @@ function printTable(rows: Row[]): void {
   }
 }
 
-export async function scenarioTest(paths: string[]): Promise<number> {
-  const config = loadConfig();
-  const folders = await scenarioFolders(paths.length > 0 ? paths : [config.scenariosDir]);
+export async function scenarioTest(folders: string[]): Promise<number> {
   if (folders.length === 0) {
     console.error('nestbox: no scenario folders (with an index.json) found there.');
     return 1;
   }
-  const host = await testHost(config);
+  const host = await testHost(loadConfig());
   const rows: Row[] = [];
   try {
     for (const folder of folders) rows.push(...(await testScenario(host, folder)));

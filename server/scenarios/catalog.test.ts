@@ -2,7 +2,13 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatCatalogLocation, loadCatalog, loadScenario, scenariosDir } from './catalog';
+import {
+  formatCatalogLocation,
+  loadCatalog,
+  loadCourses,
+  loadScenario,
+  scenariosDir,
+} from './catalog';
 
 let dir: string;
 
@@ -115,12 +121,55 @@ describe('loadScenario', () => {
     }
   });
 
+  it('lists every file for links and assets, dot-files only inside assets/', async () => {
+    await writeScenario('alpha', 'Alpha');
+    await write('alpha/step1/diagram.png', 'png');
+    await write('alpha/assets/.bashrc', 'alias ll="ls -l"');
+    await write('alpha/.editor-backup.md', 'x');
+    const result = await loadScenario(dir, 'alpha');
+    expect(result.ok && result.scenario.files).toEqual([
+      'assets/.bashrc',
+      'index.json',
+      'intro.md',
+      'step1/diagram.png',
+      'step1/text.md',
+    ]);
+  });
+
+  it('passes the parser’s warnings along with a valid scenario', async () => {
+    await writeScenario('alpha', 'Alpha');
+    await write('alpha/index.json', index('Alpha').replace('"title"', '"titel": "x",\n  "title"'));
+    const result = await loadScenario(dir, 'alpha');
+    expect(
+      result.ok && result.warnings.map((w) => `${formatCatalogLocation(w)} ${w.message}`),
+    ).toEqual([expect.stringMatching(/^alpha\/index.json:2 .*did you mean "title"\?/)]);
+  });
+
   it('returns the errors of an invalid scenario', async () => {
     await write('alpha/index.json', '{}');
     const result = await loadScenario(dir, 'alpha');
     expect(result.ok).toBe(false);
     if (result.ok || result.reason !== 'invalid') return;
     expect(result.errors.map((e) => e.line)).toEqual([1, 1]);
+  });
+});
+
+describe('loadCourses', () => {
+  it('reads structure.json, then *-pathway.json files by name, and reports broken ones', async () => {
+    await write('structure.json', JSON.stringify({ title: 'First', items: [{ path: 'a' }] }));
+    await write('b-pathway.json', JSON.stringify({ title: 'B', courses: [{ course_id: 'b' }] }));
+    await write('a-pathway.json', '{"title": "A",\n"courses": []}');
+    await write('notes.json', '{}');
+    const { courses, errors } = await loadCourses(dir);
+    expect(courses).toEqual([
+      { title: 'First', description: '', slugs: ['a'], lines: [1], file: 'structure.json' },
+      { title: 'B', description: '', slugs: ['b'], lines: [1], file: 'b-pathway.json' },
+    ]);
+    expect(errors.map(formatCatalogLocation)).toEqual(['a-pathway.json:2']);
+  });
+
+  it('finds no course in a missing directory', async () => {
+    expect(await loadCourses(join(dir, 'nope'))).toEqual({ courses: [], errors: [] });
   });
 });
 

@@ -1,16 +1,24 @@
 import { lstat, readFile, readdir } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
-import { isValidSlug, parseCourse, parseScenario } from '../../lib/scenario/index';
+import {
+  ASSETS_DIR,
+  isValidSlug,
+  parseCourse,
+  parsePathway,
+  parseScenario,
+  PATHWAY_SUFFIX,
+  STRUCTURE_FILE,
+} from '../../lib/scenario/index';
 import type { Course, Scenario, ScenarioError } from '../../lib/scenario/index';
 
 /**
  * Reads scenario folders from disk and hands their text to the pure parser in lib/scenario.
  *
- * Only `*.json`, `*.md` and `*.sh` files are read (index, pages, step scripts): assets are the
- * sandbox's business, and reading less means a stray binary or huge file cannot slow the
- * catalog page. Symbolic links
- * are skipped, so a folder cannot pull in files from elsewhere on the host. Slugs are checked
- * before any path is built, so a URL segment can never walk out of the scenarios directory.
+ * Only `*.json`, `*.md` and `*.sh` files are read (index, pages, step scripts); other files
+ * (images, assets) are only listed, so a stray binary or huge file cannot slow the catalog
+ * page. Symbolic links are skipped, so a folder cannot pull in files from elsewhere on the
+ * host. Slugs are checked before any path is built, so a URL segment can never walk out of the
+ * scenarios directory.
  */
 
 /** The folder scenarios are read from: `$NESTBOX_SCENARIOS_DIR`, else `./scenarios`. */
@@ -44,18 +52,28 @@ export interface Catalog {
 }
 
 export type LoadScenarioResult =
-  | { ok: true; scenario: Scenario }
+  | { ok: true; scenario: Scenario; warnings: CatalogError[] }
   | { ok: false; reason: 'not-found' }
   | { ok: false; reason: 'invalid'; errors: CatalogError[] };
 
 /** Limits that keep one careless folder from stalling every page load. */
 const MAX_FILE_BYTES = 1024 * 1024;
 const MAX_FILES = 500;
+const MAX_LISTED = 2000;
 const MAX_DEPTH = 4;
 
 const READABLE = /\.(?:json|md|sh)$/;
 
-type FolderRead = { files: Map<string, string>; errors: CatalogError[] };
+/** A folder as the parser and the lint see it. */
+export interface FolderRead {
+  /** Text files (`*.json`, `*.md`, `*.sh`) by '/'-separated relative path. */
+  files: Map<string, string>;
+  /** Every regular file, read or not (images, assets), sorted. */
+  paths: string[];
+  /** Files with an executable bit. */
+  executable: Set<string>;
+  errors: CatalogError[];
+}
 
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
@@ -66,37 +84,49 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Reads every `*.json` and `*.md` file under `root`, keyed by '/'-separated relative path. */
-async function readFolder(folder: string, root: string): Promise<FolderRead> {
-  const files = new Map<string, string>();
-  const errors: CatalogError[] = [];
+/**
+ * Lists every file under `root` and reads the text ones. Dot-files are editor and VCS clutter,
+ * except inside assets/, where a `.bashrc` may be meant for the sandbox.
+ */
+export async function readFolder(folder: string, root: string): Promise<FolderRead> {
+  const read: FolderRead = { files: new Map(), paths: [], executable: new Set(), errors: [] };
   const problem = (file: string | undefined, message: string): void => {
-    errors.push({ folder, file, line: undefined, message });
+    read.errors.push({ folder, file, line: undefined, message });
   };
 
   async function walk(relative: string, depth: number): Promise<void> {
     const entries = await readdir(join(root, relative), { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const inAssets = relative === ASSETS_DIR || relative.startsWith(`${ASSETS_DIR}/`);
     for (const entry of entries) {
-      // Dot-files are editor and VCS clutter, never part of a lesson.
-      if (entry.name.startsWith('.')) continue;
+      if (entry.name.startsWith('.') && (!inAssets || entry.name === '.git')) continue;
       const path = relative === '' ? entry.name : posix.join(relative, entry.name);
       if (entry.isDirectory()) {
         if (depth < MAX_DEPTH) await walk(path, depth + 1);
         continue;
       }
-      if (!entry.isFile() || !READABLE.test(entry.name)) continue;
-      if (files.size >= MAX_FILES) {
-        problem(undefined, `More than ${MAX_FILES} .json and .md files; the rest were ignored.`);
+      if (!entry.isFile()) continue;
+      if (read.paths.length >= MAX_LISTED) {
+        problem(undefined, `More than ${MAX_LISTED} files; the rest were ignored.`);
         return;
       }
       const absolute = join(root, path);
-      const { size } = await lstat(absolute);
+      const { size, mode } = await lstat(absolute);
+      read.paths.push(path);
+      if ((mode & 0o111) !== 0) read.executable.add(path);
+      if (!READABLE.test(entry.name)) continue;
+      if (read.files.size >= MAX_FILES) {
+        problem(
+          undefined,
+          `More than ${MAX_FILES} .json, .md and .sh files; the rest were ignored.`,
+        );
+        return;
+      }
       if (size > MAX_FILE_BYTES) {
         problem(path, `The file is ${size} bytes; the limit is ${MAX_FILE_BYTES}. Split it up.`);
         continue;
       }
-      files.set(path, await readFile(absolute, 'utf8'));
+      read.files.set(path, await readFile(absolute, 'utf8'));
     }
   }
 
@@ -105,17 +135,26 @@ async function readFolder(folder: string, root: string): Promise<FolderRead> {
   } catch (error) {
     problem(undefined, `Could not read the folder: ${describeError(error)}`);
   }
-  return { files, errors };
+  return read;
 }
 
-function fromScenarioErrors(folder: string, errors: readonly ScenarioError[]): CatalogError[] {
+export function fromScenarioErrors(
+  folder: string,
+  errors: readonly ScenarioError[],
+): CatalogError[] {
   return errors.map((e) => ({ folder, file: e.file, line: e.line, message: e.message }));
 }
 
 async function loadFolder(dir: string, folder: string): Promise<LoadScenarioResult> {
   const read = await readFolder(folder, join(dir, folder));
-  const parsed = parseScenario(folder, read.files);
-  if (parsed.ok && read.errors.length === 0) return parsed;
+  const parsed = parseScenario(folder, read.files, read.paths);
+  if (parsed.ok && read.errors.length === 0) {
+    return {
+      ok: true,
+      scenario: parsed.scenario,
+      warnings: fromScenarioErrors(folder, parsed.warnings),
+    };
+  }
   const errors = [...read.errors, ...(parsed.ok ? [] : fromScenarioErrors(folder, parsed.errors))];
   return { ok: false, reason: 'invalid', errors };
 }
@@ -186,17 +225,36 @@ export function formatCatalogLocation(error: CatalogError): string {
   return error.line === undefined ? where : `${where}:${error.line}`;
 }
 
-/** The course in `structure.json` at the top of the scenarios folder, if there is one. */
-export async function loadCourse(dir: string): Promise<{ course?: Course; error?: CatalogError }> {
-  let text: string;
+/** A course and the file it came from, relative to the scenarios directory. */
+export type CourseFile = Course & { file: string };
+
+/**
+ * The courses at the top of the scenarios folder: Killercoda's `structure.json` first, then
+ * Katacoda's `*-pathway.json` files by name. A broken file is reported, not thrown.
+ */
+export async function loadCourses(
+  dir: string,
+): Promise<{ courses: CourseFile[]; errors: CatalogError[] }> {
+  let names: string[];
   try {
-    text = await readFile(join(dir, 'structure.json'), 'utf8');
+    names = (await readdir(dir, { withFileTypes: true }))
+      .filter((entry) => entry.isFile())
+      .map((entry) => entry.name);
   } catch (error) {
-    if (isMissing(error)) return {};
+    if (isMissing(error)) return { courses: [], errors: [] };
     throw error;
   }
-  const result = parseCourse(text);
-  return result.ok
-    ? { course: result.course }
-    : { error: { folder: '', file: 'structure.json', line: undefined, message: result.message } };
+  const files = [
+    ...names.filter((name) => name === STRUCTURE_FILE),
+    ...names.filter((name) => name.endsWith(PATHWAY_SUFFIX)).sort(),
+  ];
+  const courses: CourseFile[] = [];
+  const errors: CatalogError[] = [];
+  for (const file of files) {
+    const text = await readFile(join(dir, file), 'utf8');
+    const result = file === STRUCTURE_FILE ? parseCourse(text) : parsePathway(text, file);
+    if (result.ok) courses.push({ ...result.course, file });
+    else errors.push({ folder: '', file, line: result.line, message: result.message });
+  }
+  return { courses, errors };
 }

@@ -1,19 +1,28 @@
 /**
  * Scenario scripts in real sandboxes: verify hints, legacy "done", timeouts, background state,
- * and a full `nestbox scenario test` round trip on a Killercoda-shaped fixture.
+ * assets, and full `nestbox scenario test` round trips, one on a Killercoda-shaped fixture.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AssetCopy } from '../../lib/scenario/index.js';
 import { loadConfig } from '../config.js';
 import { openSandboxHost, type Sandbox, type SandboxHost } from '../sandbox/index.js';
-import { backgroundState, runVerify, startBackground, waitForBackground } from './runtime.js';
+import { loadScenario } from './catalog.js';
+import { ScenarioRuntimeError } from './errors.js';
+import { backgroundState, copyAssets, runScript, runVerify, startBackground } from './runtime.js';
 
+// A run directory, cgroup and uid range of this file's own: opening a host reaps its run dir.
 const ENV = {
   NESTBOX_RUN_DIR: '/run/nestbox-it-scenarios',
   NESTBOX_CGROUP_PARENT: 'nestbox-it-scenarios',
   NESTBOX_ID_BASE: '1350000000',
 };
 const config = loadConfig({ ...process.env, ...ENV });
+const FIXTURES = 'server/scenarios/fixtures';
 let host: SandboxHost;
 let sandbox: Sandbox;
 
@@ -51,6 +60,14 @@ describe('verify', () => {
     expect((await runVerify(sandbox, 'echo nope', { legacyDone: true })).passed).toBe(false);
   });
 
+  it('honours a #! line other than bash', async () => {
+    const script = '#!/usr/bin/python3\nimport os, sys\nprint("FAIL: from python")\nsys.exit(1)';
+    expect(await runVerify(sandbox, script)).toEqual({ passed: false, hint: 'from python' });
+    // Without a #! line, bash; with #!/bin/sh, sh (dash), which has no $BASH_VERSION.
+    expect((await runScript(sandbox, '[ -n "$BASH_VERSION" ]')).code).toBe(0);
+    expect((await runScript(sandbox, '#!/bin/sh\n[ -z "$BASH_VERSION" ]')).code).toBe(0);
+  });
+
   it('fails with a clear hint when the check hangs past its timeout', async () => {
     const result = await runVerify(sandbox, 'sleep 30', { timeoutMs: 500 });
     expect(result.passed).toBe(false);
@@ -60,14 +77,93 @@ describe('verify', () => {
 
 describe('background scripts', () => {
   it('run detached, report running, then their outcome, and log inside the sandbox', async () => {
-    await startBackground(sandbox, 'ok', 'sleep 0.5; echo prepared');
-    expect(await backgroundState(sandbox, 'ok')).toBe('running');
-    expect(await waitForBackground(sandbox, 'ok', 10_000)).toBe('succeeded');
-    const log = await sandbox.exec(['cat', '/tmp/.nestbox/background-ok.log']);
+    const job = await startBackground(sandbox, 'sleep 0.5; echo prepared', { name: 'ok' });
+    expect(job.logFile).toBe('/tmp/.nestbox/background-ok.log');
+    expect(await job.state()).toBe('running');
+    expect(await job.wait(10_000)).toBe('succeeded');
+    expect(await backgroundState(sandbox, 'ok')).toBe('succeeded');
+    const log = await sandbox.exec(['cat', job.logFile]);
     expect(log.stdout).toBe('prepared\n');
 
-    await startBackground(sandbox, 'broken', 'exit 4');
-    expect(await waitForBackground(sandbox, 'broken', 10_000)).toBe('failed');
+    const broken = await startBackground(sandbox, 'exit 4');
+    expect(broken.name).toMatch(/^\d+$/);
+    expect(await broken.wait(10_000)).toBe('failed');
+  });
+});
+
+describe('assets', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nestbox-assets-'));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("copies a Killercoda fixture's assets with their chmod", async () => {
+    const loaded = await loadScenario(FIXTURES, 'killercoda-example');
+    if (!loaded.ok) throw new Error('the fixture does not load');
+    await copyAssets(sandbox, loaded.scenario.assets, join(FIXTURES, 'killercoda-example'));
+    const listing = await sandbox.exec([
+      'sh',
+      '-c',
+      'stat -c "%A %n" /root/bin/helper.sh /root/site/index.html /root/site/title.txt /tmp/config/site.conf',
+    ]);
+    expect(listing.stdout.split('\n').filter(Boolean)).toEqual([
+      '-rwxr-xr-x /root/bin/helper.sh',
+      '-rw-r--r-- /root/site/index.html',
+      '-rw-r--r-- /root/site/title.txt',
+      '-rw-r--r-- /tmp/config/site.conf',
+    ]);
+  });
+
+  it('copies big and binary files intact, in chunks', async () => {
+    const big = Buffer.alloc(300 * 1024);
+    for (let index = 0; index < big.length; index++) big[index] = (index * 7919) % 256;
+    await mkdir(join(dir, 'demo/assets'), { recursive: true });
+    await writeFile(join(dir, 'demo/assets/big.bin'), big);
+    await writeFile(join(dir, 'demo/assets/empty'), '');
+    const assets: AssetCopy[] = [
+      {
+        pattern: '*',
+        target: '/tmp/copied',
+        matches: [
+          { path: 'big.bin', files: [{ source: 'big.bin', destination: '/tmp/copied/big.bin' }] },
+          { path: 'empty', files: [{ source: 'empty', destination: '/tmp/copied/empty' }] },
+        ],
+      },
+    ];
+    await copyAssets(sandbox, assets, join(dir, 'demo'));
+    const sums = await sandbox.exec([
+      'sh',
+      '-c',
+      'sha256sum /tmp/copied/big.bin; stat -c %s /tmp/copied/empty',
+    ]);
+    expect(sums.stdout).toBe(
+      `${createHash('sha256').update(big).digest('hex')}  /tmp/copied/big.bin\n0\n`,
+    );
+  });
+
+  it('fails with a named error when the sandbox cannot take a file', async () => {
+    await mkdir(join(dir, 'ro/assets'), { recursive: true });
+    await writeFile(join(dir, 'ro/assets/x'), 'x');
+    const assets: AssetCopy[] = [
+      {
+        pattern: 'x',
+        target: '/usr/local/bin',
+        matches: [{ path: 'x', files: [{ source: 'x', destination: '/usr/local/bin/x' }] }],
+      },
+    ];
+    const failure = await copyAssets(sandbox, assets, join(dir, 'ro')).catch(
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(ScenarioRuntimeError);
+    expect(failure).toMatchObject({
+      code: 'asset-copy-failed',
+      message: expect.stringMatching(/Read-only/) as unknown,
+    });
   });
 });
 
@@ -80,7 +176,7 @@ describe('nestbox scenario test', () => {
     });
 
   it('proves a Killercoda-shaped fixture passable, step by step', () => {
-    const result = run('server/scenarios/fixtures/round-trip');
+    const result = run(`${FIXTURES}/round-trip`);
     expect(result.stdout).toMatch(
       /round-trip\s+1 Create a file\s+pass\s+fails before, passes after solve/,
     );
@@ -89,8 +185,25 @@ describe('nestbox scenario test', () => {
     expect(result.status).toBe(0);
   });
 
+  it('runs a scenario in Killercoda’s exact format unchanged: assets, background, foreground', () => {
+    const result = run(`${FIXTURES}/killercoda-example`);
+    expect(result.stdout).toMatch(/killercoda-example\s+1 Build the page\s+pass/);
+    expect(result.stdout).toMatch(/killercoda-example\s+2 Set the port\s+pass/);
+    expect(result.stdout).toMatch(/killercoda-example\s+3 Check the site\s+pass/);
+    expect(result.stdout).toMatch(/^3 passed, 0 failed$/m);
+    expect(result.status).toBe(0);
+  });
+
+  it('runs a Katacoda-era scenario: courseData, code, and verify scripts that print done', () => {
+    const result = run(`${FIXTURES}/katacoda-example`);
+    expect(result.stdout).toMatch(/katacoda-example\s+1 Count the lines\s+pass/);
+    expect(result.stdout).toMatch(/katacoda-example\s+2 Stop the loop\s+pass/);
+    expect(result.stdout).toMatch(/^2 passed, 0 failed$/m);
+    expect(result.status).toBe(0);
+  });
+
   it('fails a step whose check already passes before the work is done', () => {
-    const result = run('server/scenarios/fixtures/passes-too-early');
+    const result = run(`${FIXTURES}/passes-too-early`);
     expect(result.stdout).toMatch(/FAIL\s+verify passes before the step is done/);
     expect(result.stdout).toMatch(/^0 passed, 1 failed$/m);
     expect(result.status).toBe(1);

@@ -1,9 +1,14 @@
 /**
  * What a scenario's scripts mean at run time (design.md §6), through the sandbox's public
  * `exec` only: verify (pass on exit 0, hints from `FAIL:` lines and the failure-reason file),
- * solve, and background scripts that run detached with a state the UI can ask about.
+ * solve, background scripts that run detached with a state the UI can ask about, foreground
+ * text for the terminal, and assets copied in before the lesson starts.
  */
+import { basename, dirname } from 'node:path';
+import type { AssetCopy, Page } from '../../lib/scenario/index.js';
 import type { Sandbox } from '../sandbox/index.js';
+import { ScenarioRuntimeError } from './errors.js';
+import { readScenarioFile } from './files.js';
 
 /** All the runtime needs of a sandbox (a session passes its own). */
 export type ExecTarget = Pick<Sandbox, 'exec'>;
@@ -15,6 +20,25 @@ const STATE_DIR = '/tmp/.nestbox';
 /** Separates a verify script's own output from the failure-reason file we print after it. */
 const REASON_MARKER = '@@nestbox-failure-reason@@';
 
+/**
+ * The argv that runs a script's text. Without a `#!` line it runs in bash, as Killercoda does;
+ * with one (python3, sh) it is written to a temporary file and executed, so the line counts.
+ */
+export function scriptArgv(script: string, name = 'nestbox-script'): string[] {
+  if (!script.startsWith('#!') || /^#![^\n]*\bbash\b/.test(script)) {
+    return ['/bin/bash', '-c', script, name];
+  }
+  const runner = [
+    `mkdir -p ${STATE_DIR}`,
+    `file=$(mktemp ${STATE_DIR}/script.XXXXXX) || exit 126`,
+    'printf %s "$1" > "$file" && chmod 700 "$file"',
+    '"$file"; status=$?',
+    'rm -f "$file"',
+    'exit $status',
+  ].join('\n');
+  return ['/bin/sh', '-c', runner, name, script];
+}
+
 export interface VerifyResult {
   passed: boolean;
   /** What to tell the learner when it did not pass: FAIL: lines, then the reason file. */
@@ -23,7 +47,10 @@ export interface VerifyResult {
 
 export interface VerifyOptions {
   timeoutMs?: number;
-  /** Katacoda-era scripts pass by printing `done`, whatever their exit status. */
+  /**
+   * Katacoda-era scripts pass by printing `done`. Their exit status means nothing (`if [ -f x ];
+   * then echo done; fi` exits 0 either way), so in this mode only `done` passes.
+   */
   legacyDone?: boolean;
 }
 
@@ -39,7 +66,8 @@ export async function runVerify(
   const wrapper = [
     `mkdir -p ${STATE_DIR}`,
     `reason=$(mktemp ${STATE_DIR}/reason.XXXXXX)`,
-    'VERIFICATION_FAILURE_REASON="$reason" bash -c "$1"',
+    'export VERIFICATION_FAILURE_REASON="$reason"',
+    '"$@"',
     'status=$?',
     `printf '\\n%s\\n' '${REASON_MARKER}'`,
     'cat "$reason"; rm -f "$reason"',
@@ -47,9 +75,10 @@ export async function runVerify(
   ].join('\n');
   let result;
   try {
-    result = await sandbox.exec(['/bin/bash', '-c', wrapper, 'nestbox-verify', script], {
-      timeoutMs: options.timeoutMs ?? VERIFY_TIMEOUT_MS,
-    });
+    result = await sandbox.exec(
+      ['/bin/bash', '-c', wrapper, 'nestbox-verify', ...scriptArgv(script, 'verify')],
+      { timeoutMs: options.timeoutMs ?? VERIFY_TIMEOUT_MS },
+    );
   } catch (error) {
     return { passed: false, hint: `The check could not finish: ${errorMessage(error)}` };
   }
@@ -77,38 +106,89 @@ export async function runScript(
   script: string,
   timeoutMs = 60_000,
 ): Promise<ScriptResult> {
-  const result = await sandbox.exec(['/bin/bash', '-c', script], { timeoutMs });
+  const result = await sandbox.exec(scriptArgv(script), { timeoutMs });
   return { code: result.code, output: result.stdout + result.stderr };
+}
+
+/**
+ * What a page's foreground script types into the learner's terminal: the script's text, ending
+ * in a newline so its last line runs too. The UI types it; nothing runs here.
+ */
+export function foregroundText(page: Page): string | undefined {
+  const script = page.scripts.foreground;
+  if (script === undefined || script.trim() === '') return undefined;
+  return script.endsWith('\n') ? script : `${script}\n`;
 }
 
 export type BackgroundState = 'running' | 'succeeded' | 'failed';
 
+/** A background script started in a sandbox; its state can be asked for at any time. */
+export interface BackgroundJob {
+  readonly name: string;
+  /** Its output (stdout and stderr), inside the sandbox. */
+  readonly logFile: string;
+  state(): Promise<BackgroundState>;
+  /** Resolves with the final state, or `running` if it is still running after `timeoutMs`. */
+  wait(timeoutMs: number): Promise<BackgroundState>;
+}
+
+const backgroundCounts = new WeakMap<ExecTarget, number>();
+
+function safeName(name: string): string {
+  return name.replace(/[^\w-]/g, '_');
+}
+
+function backgroundBase(name: string): string {
+  return `${STATE_DIR}/background-${safeName(name)}`;
+}
+
 /**
  * Starts a background script detached (setsid), so it outlives the exec that started it. Its
  * output goes to /tmp/.nestbox/background-<name>.log inside the sandbox, and its exit status
- * to a .status file when it ends, which is what `backgroundState` reads.
+ * to a .status file when it ends, which is what `backgroundState` reads. Without a name, jobs
+ * are numbered 1, 2, ... per sandbox.
  */
 export async function startBackground(
   sandbox: ExecTarget,
-  name: string,
   script: string,
-): Promise<void> {
-  const base = `${STATE_DIR}/background-${safeName(name)}`;
+  options: { name?: string } = {},
+): Promise<BackgroundJob> {
+  const count = (backgroundCounts.get(sandbox) ?? 0) + 1;
+  backgroundCounts.set(sandbox, count);
+  const name = safeName(options.name ?? String(count));
+  const base = backgroundBase(name);
   const starter = [
     `mkdir -p ${STATE_DIR}`,
     `rm -f ${base}.status`,
-    `setsid bash -c 'bash -c "$1" >${base}.log 2>&1; echo $? >${base}.status.tmp; mv ${base}.status.tmp ${base}.status' nestbox-background "$1" </dev/null >/dev/null 2>&1 &`,
+    `setsid sh -c '"$@" >${base}.log 2>&1; echo $? >${base}.status.tmp; mv ${base}.status.tmp ${base}.status' nestbox-background "$@" </dev/null >/dev/null 2>&1 &`,
   ].join('\n');
-  const result = await sandbox.exec(['/bin/bash', '-c', starter, 'nestbox-start', script]);
-  if (result.code !== 0)
-    throw new Error(`could not start background script ${name}: ${result.stderr}`);
+  const result = await sandbox.exec([
+    '/bin/sh',
+    '-c',
+    starter,
+    'nestbox-start',
+    ...scriptArgv(script, `background-${name}`),
+  ]);
+  if (result.code !== 0) {
+    throw new ScenarioRuntimeError(
+      'background-start-failed',
+      `Could not start background script ${name}: ${result.stderr.trim()}`,
+    );
+  }
+  return {
+    name,
+    logFile: `${base}.log`,
+    state: () => backgroundState(sandbox, name),
+    wait: (timeoutMs) => waitForBackground(sandbox, name, timeoutMs),
+  };
 }
 
+/** The state of the background job `name` (see BackgroundJob.name), e.g. after a reload. */
 export async function backgroundState(sandbox: ExecTarget, name: string): Promise<BackgroundState> {
   const result = await sandbox.exec([
     '/bin/sh',
     '-c',
-    `cat ${STATE_DIR}/background-${safeName(name)}.status 2>/dev/null`,
+    `cat ${backgroundBase(name)}.status 2>/dev/null`,
   ]);
   const status = result.stdout.trim();
   if (status === '') return 'running';
@@ -116,7 +196,7 @@ export async function backgroundState(sandbox: ExecTarget, name: string): Promis
 }
 
 /** Waits for a background script to end; resolves with its final state. */
-export async function waitForBackground(
+async function waitForBackground(
   sandbox: ExecTarget,
   name: string,
   timeoutMs: number,
@@ -129,8 +209,111 @@ export async function waitForBackground(
   }
 }
 
-function safeName(name: string): string {
-  return name.replace(/[^\w-]/g, '_');
+/** Assets of one scenario together; the sandbox's tmpfs is small, and exec is no bulk pipe. */
+const MAX_ASSET_BYTES = 16 * 1024 * 1024;
+/** Bytes per write: base64 of this stays well under Linux's 128 KiB limit on one argument. */
+const CHUNK_BYTES = 48 * 1024;
+/** Argument bytes per exec, well under the kernel's total for argv. */
+const BATCH_BYTES = 512 * 1024;
+
+interface Write {
+  destination: string;
+  base64: string;
+  append: boolean;
+  chmod: string;
+}
+
+/** Writes each group of (destination, mode, chmod, data) arguments; fails on the first error. */
+const WRITER = [
+  'set -e',
+  'while [ "$#" -gt 0 ]; do',
+  '  mkdir -p -- "$(dirname -- "$1")"',
+  '  if [ "$2" = append ]; then printf %s "$4" | base64 -d >> "$1"; else printf %s "$4" | base64 -d > "$1"; fi',
+  '  if [ -n "$3" ]; then chmod -- "$3" "$1"; fi',
+  '  shift 4',
+  'done',
+].join('\n');
+
+async function readAssets(assets: readonly AssetCopy[], scenarioDir: string): Promise<Write[]> {
+  const writes: Write[] = [];
+  let total = 0;
+  for (const copy of assets) {
+    for (const file of copy.matches.flatMap((match) => match.files)) {
+      const path = `assets/${file.source}`;
+      const read = await readScenarioFile(
+        dirname(scenarioDir),
+        basename(scenarioDir),
+        path,
+        MAX_ASSET_BYTES,
+      );
+      if (!read.ok) {
+        throw new ScenarioRuntimeError(
+          'asset-missing',
+          `The asset ${path} cannot be read (${read.reason}); it must be a regular file in the scenario folder.`,
+        );
+      }
+      total += read.body.length;
+      if (total > MAX_ASSET_BYTES) {
+        throw new ScenarioRuntimeError(
+          'assets-too-large',
+          `The assets add up to more than ${MAX_ASSET_BYTES / 1024 / 1024} MiB; download big files in a background script instead.`,
+        );
+      }
+      const chunks = Math.max(1, Math.ceil(read.body.length / CHUNK_BYTES));
+      for (let index = 0; index < chunks; index++) {
+        const chunk = read.body.subarray(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES);
+        writes.push({
+          destination: file.destination,
+          base64: chunk.toString('base64'),
+          append: index > 0,
+          // The mode is set after the last chunk, so a +x never applies to half a file.
+          chmod: index === chunks - 1 ? (copy.chmod ?? '') : '',
+        });
+      }
+    }
+  }
+  return writes;
+}
+
+/**
+ * Copies a scenario's assets (`details.assets.host01`, already matched by the parser) from
+ * `<scenarioDir>/assets/` into the sandbox, with their chmod. Exec has no stdin, so contents
+ * travel base64-encoded as arguments, in chunks and batches sized for Linux's argv limits.
+ */
+export async function copyAssets(
+  sandbox: ExecTarget,
+  assets: readonly AssetCopy[],
+  scenarioDir: string,
+): Promise<void> {
+  const writes = await readAssets(assets, scenarioDir);
+  let batch: Write[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const args = batch.flatMap((write) => [
+      write.destination,
+      write.append ? 'append' : 'create',
+      write.chmod,
+      write.base64,
+    ]);
+    const result = await sandbox.exec(['/bin/sh', '-c', WRITER, 'nestbox-assets', ...args], {
+      timeoutMs: 60_000,
+    });
+    if (result.code !== 0) {
+      throw new ScenarioRuntimeError(
+        'asset-copy-failed',
+        `Could not copy the assets into the sandbox: ${result.stderr.trim()}`,
+      );
+    }
+    batch = [];
+    size = 0;
+  };
+  for (const write of writes) {
+    if (size + write.base64.length > BATCH_BYTES) await flush();
+    batch.push(write);
+    size += write.base64.length + write.destination.length;
+  }
+  await flush();
 }
 
 function errorMessage(error: unknown): string {

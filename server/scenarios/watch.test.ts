@@ -1,0 +1,42 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { watchFolder } from './watch';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'nestbox-watch-'));
+  await mkdir(join(dir, 'step1'));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('watchFolder', () => {
+  it('reports a burst of changes, in subfolders too, once', async () => {
+    let calls = 0;
+    const stop = watchFolder(dir, () => {
+      calls++;
+    });
+    await settle(50);
+    await writeFile(join(dir, 'step1/text.md'), 'one');
+    await writeFile(join(dir, 'step1/text.md'), 'two');
+    await writeFile(join(dir, 'index.json'), '{}');
+    await settle(400);
+    expect(calls).toBe(1);
+    stop();
+    await writeFile(join(dir, 'index.json'), '{"a":1}');
+    await settle(300);
+    expect(calls).toBe(1);
+  });
+
+  it('watches nothing, quietly, when the folder does not exist', () => {
+    const stop = watchFolder(join(dir, 'missing'), () => undefined);
+    expect(stop).not.toThrow();
+  });
+});
