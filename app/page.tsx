@@ -5,7 +5,7 @@ import { LEARNER_COOKIE } from '@/server/learner-cookie';
 import {
   formatCatalogLocation,
   loadCatalog,
-  loadCourse,
+  loadCourses,
   scenariosDir,
   type CatalogError,
 } from '@/server/scenarios/catalog';
@@ -122,9 +122,9 @@ function CardGrid({
 
 export default async function CatalogPage() {
   const dir = scenariosDir();
-  const [catalog, { course, error: courseError }] = await Promise.all([
+  const [catalog, { courses, errors: courseErrors }] = await Promise.all([
     loadCatalog(dir),
-    loadCourse(dir),
+    loadCourses(dir),
   ]);
   const learner = (await cookies()).get(LEARNER_COOKIE)?.value;
   const progress = new Map(
@@ -134,30 +134,39 @@ export default async function CatalogPage() {
     ]),
   );
   const bySlug = new Map(catalog.scenarios.map((scenario) => [scenario.slug, scenario]));
-  const inCourse = (course?.slugs ?? []).flatMap((slug) => bySlug.get(slug) ?? []);
-  const others = catalog.scenarios.filter((scenario) => !inCourse.includes(scenario));
-  const errors = courseError ? [...catalog.errors, courseError] : catalog.errors;
+  const grouped = courses
+    .map((course) => ({
+      course,
+      scenarios: course.slugs.flatMap((slug) => bySlug.get(slug) ?? []),
+    }))
+    .filter((group) => group.scenarios.length > 0);
+  const inCourse = new Set(grouped.flatMap((group) => group.scenarios));
+  const others = catalog.scenarios.filter((scenario) => !inCourse.has(scenario));
+  const errors = [...catalog.errors, ...courseErrors];
   return (
     <main className="mx-auto w-full max-w-5xl flex-1 px-4 py-10 sm:px-6">
       <h1 className="text-2xl font-semibold tracking-tight">Lessons</h1>
       <p className="mt-2 text-zinc-600 dark:text-zinc-400">
         Each lesson opens a fresh Linux sandbox beside its instructions.
       </p>
-      {course !== undefined && inCourse.length > 0 && (
-        <section className="mt-8" aria-labelledby="course-title">
-          <h2 id="course-title" className="text-lg font-semibold tracking-tight">
-            {course.title}
-          </h2>
-          {course.description !== '' && (
-            <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">{course.description}</p>
-          )}
-          <CardGrid scenarios={inCourse} progress={progress} />
-        </section>
-      )}
+      {grouped.map(({ course, scenarios }, index) => {
+        const titleId = index === 0 ? 'course-title' : `course-title-${index + 1}`;
+        return (
+          <section key={titleId} className="mt-8" aria-labelledby={titleId}>
+            <h2 id={titleId} className="text-lg font-semibold tracking-tight">
+              {course.title}
+            </h2>
+            {course.description !== '' && (
+              <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">{course.description}</p>
+            )}
+            <CardGrid scenarios={scenarios} progress={progress} />
+          </section>
+        );
+      })}
       {others.length > 0 && (
         <section className="mt-10" aria-labelledby="more-title">
           <h2 id="more-title" className="text-lg font-semibold tracking-tight">
-            {inCourse.length > 0 ? 'More lessons' : 'All lessons'}
+            {inCourse.size > 0 ? 'More lessons' : 'All lessons'}
           </h2>
           <CardGrid scenarios={others} progress={progress} />
         </section>

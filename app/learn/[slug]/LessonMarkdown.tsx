@@ -1,78 +1,39 @@
-import type { Element, ElementContent } from 'hast';
-import type { ComponentProps, ReactNode } from 'react';
-import Markdown from 'react-markdown';
-import remarkGfm from 'remark-gfm';
-import { decodeAction, prepareMarkdown } from '@/lib/scenario';
-import { CodeAction } from './CodeAction';
+import { toJsxRuntime } from 'hast-util-to-jsx-runtime';
+import { Fragment, type ReactElement } from 'react';
+import { jsx, jsxs } from 'react/jsx-runtime';
+import { renderLesson, type LessonContext } from '@/lib/scenario/markdown/render';
+import { LessonActions } from './LessonActions';
+import './lesson-markdown.css';
 
 /**
- * Renders one lesson page. react-markdown builds React elements, never HTML strings, and it
- * ignores raw HTML in the source, so a scenario cannot inject script into the page.
- * Killercoda's code actions ({{exec}}, {{copy}}, ...) are rewritten first (lib/scenario
- * code-actions) and rendered as buttons.
+ * Renders one lesson page on the server: lib/scenario turns the markdown into a sanitised
+ * tree with code actions marked, and React elements are built from that tree (never from HTML
+ * strings). A Katacoda `answer` follows as a collapsed solution.
  */
 
-/** The plain text of a hast subtree (a code block's command). */
-function textOf(nodes: readonly ElementContent[]): string {
-  return nodes
-    .map((node) =>
-      node.type === 'text' ? node.value : node.type === 'element' ? textOf(node.children) : '',
-    )
-    .join('');
+function Markdown({ markdown, context }: { markdown: string; context: LessonContext }) {
+  // The library types its result as the global JSX.Element, which React 19 no longer declares.
+  return toJsxRuntime(renderLesson(markdown, context), { Fragment, jsx, jsxs }) as ReactElement;
 }
 
-function textOfChildren(children: ReactNode): string {
-  if (typeof children === 'string' || typeof children === 'number') return String(children);
-  if (Array.isArray(children)) return children.map(textOfChildren).join('');
-  if (children !== null && typeof children === 'object' && 'props' in children) {
-    return textOfChildren((children.props as { children?: ReactNode }).children);
-  }
-  return '';
-}
-
-/** Links to `#nestbox-action=...` are inline code actions; external links open a new tab. */
-function LessonLink({ href, title, children }: ComponentProps<'a'>) {
-  const action = href?.startsWith('#') ? decodeAction(href.slice(1)) : undefined;
-  if (action) return <CodeAction command={textOfChildren(children)} action={action} inline />;
-  const external = href !== undefined && /^https?:\/\//i.test(href);
+export function LessonMarkdown({
+  markdown,
+  answer,
+  context,
+}: {
+  markdown: string;
+  answer?: string | undefined;
+  context: LessonContext;
+}) {
   return (
-    <a
-      href={href}
-      title={title}
-      {...(external ? { target: '_blank', rel: 'noopener noreferrer' } : {})}
-    >
-      {children}
-    </a>
-  );
-}
-
-/** A fenced block whose info string carries an action becomes a runnable block. */
-function LessonPre({ node, children }: ComponentProps<'pre'> & { node?: Element }) {
-  const code = node?.children[0];
-  const meta =
-    code?.type === 'element' ? (code.data as { meta?: string } | undefined)?.meta : undefined;
-  const action = meta
-    ?.split(/\s+/)
-    .map(decodeAction)
-    .find((candidate) => candidate !== undefined);
-  if (action && code?.type === 'element') {
-    return (
-      <CodeAction
-        command={textOf(code.children).replace(/\n$/, '')}
-        action={action}
-        inline={false}
-      />
-    );
-  }
-  return <pre>{children}</pre>;
-}
-
-export function LessonMarkdown({ markdown }: { markdown: string }) {
-  return (
-    <div className="lesson-prose">
-      <Markdown remarkPlugins={[remarkGfm]} components={{ a: LessonLink, pre: LessonPre }}>
-        {prepareMarkdown(markdown)}
-      </Markdown>
-    </div>
+    <LessonActions className="lesson-prose">
+      <Markdown markdown={markdown} context={context} />
+      {answer !== undefined && (
+        <details className="lesson-solution">
+          <summary>Solution</summary>
+          <Markdown markdown={answer} context={context} />
+        </details>
+      )}
+    </LessonActions>
   );
 }

@@ -6,6 +6,7 @@ import { loadScenario, scenariosDir } from '@/server/scenarios/catalog';
 import { cookies } from 'next/headers';
 import { LEARNER_COOKIE } from '@/server/learner-cookie';
 import { sharedStore } from '@/server/store/shared';
+import { HotReload } from './HotReload';
 import { LessonMarkdown } from './LessonMarkdown';
 import { LessonSessionProvider } from './session-context';
 import { Steps, type LessonPage } from './Steps';
@@ -40,7 +41,13 @@ function lessonPages(scenario: Scenario): LessonPage[] {
     title: source.title,
     step,
     hasCheck: source.scripts.verify !== undefined,
-    content: <LessonMarkdown markdown={source.markdown} />,
+    content: (
+      <LessonMarkdown
+        markdown={source.markdown}
+        answer={source.answer}
+        context={{ slug: scenario.slug, file: source.file, files: scenario.files }}
+      />
+    ),
   });
   return [
     page('Introduction', scenario.intro, undefined),
@@ -65,6 +72,7 @@ export default async function LessonPage({ params }: LessonParams) {
 
   return (
     <LessonSessionProvider scenario={scenario.slug}>
+      {process.env.NODE_ENV === 'development' && <HotReload slug={scenario.slug} />}
       {/* Desktop: text 40%, terminal 60%, each filling the viewport below the 3.5rem header and
         scrolling on its own. Narrow screens: text first, then a tall terminal. */}
       <main className="flex flex-1 flex-col lg:grid lg:h-[calc(100dvh-3.5rem)] lg:flex-none lg:grid-cols-[2fr_3fr] lg:grid-rows-[minmax(0,1fr)]">
