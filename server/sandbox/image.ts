@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SandboxError } from './errors.js';
 import { findExecutable } from './executables.js';
+import { removeTree } from './remove-tree.js';
 
 export const IMAGE_SUITE = 'bookworm';
 
@@ -154,7 +155,7 @@ export async function buildImage(dataDir: string, options: BuildImageOptions): P
   const dir = imageDir(dataDir);
   const staging = join(dir, 'rootfs.building');
   await mkdir(dir, { recursive: true });
-  await rm(staging, { recursive: true, force: true });
+  await removeTree(staging);
 
   const started = Date.now();
   const progress = (line: string): void => {
@@ -187,6 +188,7 @@ export async function buildImage(dataDir: string, options: BuildImageOptions): P
     });
   });
   if (code !== 0) {
+    await removeTree(staging);
     throw new SandboxError(
       'image-build-failed',
       `debootstrap exited with ${code}. Its last lines:\n${tail.join('\n')}`,
