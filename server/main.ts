@@ -48,5 +48,6 @@ export async function runServer(options: { dev: boolean }): Promise<number> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  process.exitCode = await runServer({ dev: process.env.NODE_ENV === 'development' });
+  // Exit explicitly: Next's dev server keeps a worker and file watchers alive after close().
+  process.exit(await runServer({ dev: process.env.NODE_ENV === 'development' }));
 }

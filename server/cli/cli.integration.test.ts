@@ -2,7 +2,7 @@
  * Bad input and missing pieces get one clear line that says what to do, never a stack trace.
  * These run the real `nestbox` command and the real server entry point.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -100,4 +100,42 @@ describe('the server', () => {
       new RegExp(`nestbox: Port ${port} on 127.0.0.1 is already in use`),
     );
   });
+
+  it('stops on SIGTERM in development mode, leaving no worker behind', async () => {
+    const child = spawn(process.execPath, ['bin/nestbox.mjs', 'start', '--dev'], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        NESTBOX_RUN_DIR: '/run/nestbox-dev-stop-test',
+        NESTBOX_CGROUP_PARENT: 'nestbox-dev-stop-test',
+        NESTBOX_ID_BASE: '1610000000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const ready = /lab ready at (\S+)/.exec(output);
+        if (ready?.[1]) resolve(ready[1]);
+      });
+      void exited.then(() => {
+        reject(new Error(`the dev server exited early:\n${output}`));
+      });
+    });
+    // A page request makes Next start its Turbopack worker, which once outlived close().
+    expect((await fetch(url)).status).toBe(200);
+    child.kill('SIGTERM');
+    const code = await Promise.race([
+      exited,
+      new Promise<string>((resolve) =>
+        setTimeout(() => {
+          resolve('still running');
+        }, 20_000),
+      ),
+    ]);
+    if (code === 'still running') child.kill('SIGKILL');
+    expect(code).toBe(0);
+  }, 120_000);
 });

@@ -56,13 +56,14 @@ async function run(argv: string[]): Promise<number> {
   return 2;
 }
 
+let code: number;
 try {
-  process.exitCode = await run(process.argv.slice(2));
+  code = await run(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof SandboxError) {
-    console.error(`nestbox: ${error.message}`);
-    process.exitCode = 1;
-  } else {
-    throw error;
-  }
+  if (!(error instanceof ConfigError || error instanceof SandboxError)) throw error;
+  console.error(`nestbox: ${error.message}`);
+  code = 1;
 }
+// A command is finished when it returns. Next's dev server leaves a Turbopack worker and file
+// watchers running after its close(), which would otherwise keep `start --dev` alive forever.
+process.exit(code);
