@@ -14,8 +14,22 @@ function log(message: string, error?: unknown): void {
   console.error(`nestbox: ${message}${detail}`);
 }
 
+/**
+ * A lab outlives whatever reads its log (a closed terminal, `| head`). Without a listener, the
+ * EPIPE of the next log line is an uncaught exception; Next logs those to the same broken
+ * pipe, which fails again: a loop that spins a core. Lost log lines are the lesser harm.
+ */
+function surviveLostLogReader(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    });
+  }
+}
+
 /** Runs the lab until a signal; resolves with the process exit code. */
 export async function runServer(options: { dev: boolean }): Promise<number> {
+  surviveLostLogReader();
   let lab;
   try {
     const config = loadConfig();

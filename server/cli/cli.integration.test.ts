@@ -4,10 +4,12 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { WebSocket } from 'ws';
 
 function nestbox(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, ['bin/nestbox.mjs', ...args], {
@@ -112,6 +114,9 @@ describe('the server', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     let output = '';
     const url = await new Promise<string>((resolve, reject) => {
@@ -138,4 +143,47 @@ describe('the server', () => {
     if (code === 'still running') child.kill('SIGKILL');
     expect(code).toBe(0);
   }, 120_000);
+
+  it('keeps serving, without spinning, after whatever read its log has gone', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        NESTBOX_RUN_DIR: '/run/nestbox-log-reader-test',
+        NESTBOX_CGROUP_PARENT: 'nestbox-log-reader-test',
+        NESTBOX_ID_BASE: '1620000000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const url = await new Promise<string>((resolve) => {
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const ready = /lab ready at (\S+)/.exec(output);
+        if (ready?.[1]) resolve(ready[1]);
+      });
+    });
+    child.stdout.destroy();
+    child.stderr.destroy();
+    // A rejected terminal is logged, so the server now writes to a pipe nobody reads.
+    const rejected = new WebSocket(`${url.replace('http', 'ws')}/api/terminal`, {
+      origin: 'http://elsewhere.example',
+    });
+    await new Promise((resolve) => rejected.on('error', resolve));
+    expect((await fetch(url)).status).toBe(200);
+    const cpuSeconds = async () => {
+      const fields = (await readFile(`/proc/${String(child.pid)}/stat`, 'utf8')).split(') ')[1];
+      const [utime, stime] = (fields ?? '').split(' ').slice(11, 13).map(Number);
+      return ((utime ?? 0) + (stime ?? 0)) / 100;
+    };
+    const before = await cpuSeconds();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(await cpuSeconds()).toBeLessThan(before + 0.5);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 60_000);
 });
