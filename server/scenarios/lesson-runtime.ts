@@ -59,7 +59,11 @@ export function lessonPage(scenario: Scenario, index: number): Page | undefined 
   return index === scenario.steps.length + 1 ? scenario.finish : undefined;
 }
 
-function jobName(index: number): string {
+/**
+ * The background job name of page `index`, so its log is /tmp/.nestbox/background-page-N.log
+ * in a lesson and under `nestbox scenario test` alike.
+ */
+export function pageJobName(index: number): string {
   return `page-${index}`;
 }
 
@@ -157,7 +161,7 @@ export class LessonRuntime {
     const known = record.backgrounds.get(index);
     if (known) return known;
     // Claimed before the first await, so two opens at once start it once.
-    const name = jobName(index);
+    const name = pageJobName(index);
     const background: PageBackground = { state: 'running', log: backgroundLogFile(name) };
     record.backgrounds.set(index, background);
     try {
@@ -178,13 +182,13 @@ export class LessonRuntime {
     try {
       states = await backgroundStates(
         session,
-        running.map(([index]) => jobName(index)),
+        running.map(([index]) => pageJobName(index)),
       );
     } catch {
       return; // the sandbox is going away, or busy: report what we knew
     }
     for (const [index, background] of running) {
-      background.state = states.get(jobName(index)) ?? background.state;
+      background.state = states.get(pageJobName(index)) ?? background.state;
     }
   }
 }
