@@ -205,16 +205,20 @@ export async function backgroundStates(
 ): Promise<Map<string, BackgroundState>> {
   const states = new Map<string, BackgroundState>();
   if (names.length === 0) return states;
-  // One line per job, in order: its exit status, or "-" while it has none yet.
+  // Exactly one line per job, in order: its exit status, or "-" while it has none yet.
   const reader =
-    'for base in "$@"; do if [ -f "$base.status" ]; then head -c 16 "$base.status" | head -n 1; else echo -; fi; done';
-  const result = await sandbox.exec([
-    '/bin/sh',
-    '-c',
-    reader,
-    'nestbox-states',
-    ...names.map((name) => backgroundBase(safeName(name))),
-  ]);
+    'for base in "$@"; do if [ -f "$base.status" ]; then printf "%s\\n" "$(head -c 16 "$base.status" | head -n 1)"; else echo -; fi; done';
+  // Short: a poll that waits on a busy sandbox is better answered "still running" next time.
+  const result = await sandbox.exec(
+    [
+      '/bin/sh',
+      '-c',
+      reader,
+      'nestbox-states',
+      ...names.map((name) => backgroundBase(safeName(name))),
+    ],
+    { timeoutMs: 5_000 },
+  );
   const lines = result.stdout.split('\n');
   names.forEach((name, index) => {
     const status = (lines[index] ?? '-').trim();
