@@ -152,8 +152,10 @@ export function createRouter(deps: RouterDeps) {
 
   /**
    * GET /api/sessions/:id -> {expiresAt} (does it still exist?); POST /api/sessions/:id/extend
-   * -> {expiresAt}; POST /api/sessions/:id/verify {step} -> {passed, hint}; DELETE
-   * /api/sessions/:id ends it. Each needs the token as a bearer token.
+   * -> {expiresAt}; POST /api/sessions/:id/verify {step} -> {passed, hint}; POST
+   * /api/sessions/:id/open {page} -> {foreground, pages}; GET /api/sessions/:id/background ->
+   * {pages: {N: {state, log}}}; DELETE /api/sessions/:id ends it. Each needs the token as a
+   * bearer token.
    */
   async function sessionAction(
     request: IncomingMessage,
