@@ -160,10 +160,10 @@ export function Steps({
             data-testid="preparation-failed"
             className="mt-6 rounded-md bg-red-50 p-3 text-sm text-red-900 dark:bg-red-500/10 dark:text-red-200"
           >
-            <p className="font-medium">Preparing this step failed.</p>
+            <p className="font-medium">Preparing your environment failed.</p>
             <p className="mt-1">
               {runtime.failed.error ??
-                `Its setup script ended with an error; its output is in ${runtime.failed.log} in your terminal.`}{' '}
+                `A setup script ended with an error; run cat ${runtime.failed.log} in the terminal to see why.`}{' '}
               Reset the environment to try again with a fresh sandbox.
             </p>
             <button
