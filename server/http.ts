@@ -11,7 +11,9 @@ import type { Registry } from 'prom-client';
 import type { FailureLimiter } from './rate-limit.js';
 import { loadScenario } from './scenarios/catalog.js';
 import { runVerify } from './scenarios/runtime.js';
+import { LessonRuntime } from './scenarios/lesson-runtime.js';
 import type { Session } from './sessions/session.js';
+import type { Scenario } from '../lib/scenario/index.js';
 import type { Store } from './store/index.js';
 import { SessionLimitError, type SessionRegistry } from './sessions/registry.js';
 import type { TerminalGateway } from './terminal/gateway.js';
@@ -74,6 +76,9 @@ async function readJsonBody(request: IncomingMessage): Promise<unknown> {
 }
 
 export function createRouter(deps: RouterDeps) {
+  /** Assets, background and foreground scripts of each live session's scenario. */
+  const lessons = new LessonRuntime(deps.scenariosDir);
+
   /** Browsers always send Origin on POST: a foreign page must not act for our learners. */
   function checkOrigin(request: IncomingMessage): void {
     const origin = request.headers.origin;
@@ -102,11 +107,32 @@ export function createRouter(deps: RouterDeps) {
       request.socket.remoteAddress ?? 'unknown',
       learner,
     );
+    await prepareLesson(session, found.scenario);
     sendJson(response, 201, {
       sessionId: session.id,
       token: session.token,
       expiresAt: session.expiresAt,
     });
+  }
+
+  /**
+   * Copies the scenario's assets into a new session and starts the intro's background script.
+   * If that fails the session is ended at once: a sandbox without its lesson's files would only
+   * fail later and more confusingly. The learner gets the reason and can simply try again.
+   */
+  async function prepareLesson(session: Session, scenario: Scenario): Promise<void> {
+    try {
+      await lessons.start(session, scenario);
+    } catch (error) {
+      deps.log(`preparing ${scenario.slug} failed`, error);
+      await deps.registry.end(session.id);
+      const reason = (error instanceof Error ? error.message : String(error)).replace(/\.?$/, '.');
+      throw new HttpError(
+        500,
+        'lesson-setup-failed',
+        `The sandbox started, but this lesson could not be set up in it: ${reason} Try again; if it keeps failing, tell the lesson's author.`,
+      );
+    }
   }
 
   /** The session named in the path, if the request carries its token as a bearer token. */
@@ -126,8 +152,10 @@ export function createRouter(deps: RouterDeps) {
 
   /**
    * GET /api/sessions/:id -> {expiresAt} (does it still exist?); POST /api/sessions/:id/extend
-   * -> {expiresAt}; POST /api/sessions/:id/verify {step} -> {passed, hint}; DELETE
-   * /api/sessions/:id ends it. Each needs the token as a bearer token.
+   * -> {expiresAt}; POST /api/sessions/:id/verify {step} -> {passed, hint}; POST
+   * /api/sessions/:id/open {page} -> {foreground, pages}; GET /api/sessions/:id/background ->
+   * {pages: {N: {state, log}}}; DELETE /api/sessions/:id ends it. Each needs the token as a
+   * bearer token.
    */
   async function sessionAction(
     request: IncomingMessage,
@@ -140,6 +168,10 @@ export function createRouter(deps: RouterDeps) {
       sendJson(response, 200, { expiresAt: session.expiresAt });
     } else if (action === 'verify' && request.method === 'POST') {
       await verifyStep(request, response, session);
+    } else if (action === 'open' && request.method === 'POST') {
+      await openPage(request, response, session);
+    } else if (action === 'background' && request.method === 'GET') {
+      sendJson(response, 200, { pages: await lessons.states(session) });
     } else if (action === 'extend' && request.method === 'POST') {
       sendJson(response, 200, { expiresAt: session.extend() });
     } else if (action === undefined && request.method === 'DELETE') {
@@ -149,7 +181,7 @@ export function createRouter(deps: RouterDeps) {
       throw new HttpError(
         405,
         'method-not-allowed',
-        'Use GET, POST .../extend, POST .../verify or DELETE.',
+        'Use GET, GET .../background, POST .../extend, .../verify or .../open, or DELETE.',
       );
     }
   }
@@ -244,6 +276,33 @@ export function createRouter(deps: RouterDeps) {
     sendJson(response, 200, result);
   }
 
+  /**
+   * POST /api/sessions/:id/open {page} -> {foreground, pages}: the learner opened page N (0 the
+   * intro, then the steps, then the finish). Starts its background script once per session;
+   * `foreground` is the text to type into terminal 1, given the first time only, else null.
+   */
+  async function openPage(
+    request: IncomingMessage,
+    response: ServerResponse,
+    session: Session,
+  ): Promise<void> {
+    checkOrigin(request);
+    const body = await readJsonBody(request);
+    const page =
+      typeof body === 'object' && body !== null && 'page' in body ? body.page : undefined;
+    const loaded = await loadScenario(deps.scenariosDir, session.scenario);
+    if (!loaded.ok) throw new HttpError(404, 'scenario-not-found', 'The scenario is gone.');
+    const opened =
+      typeof page === 'number' ? await lessons.open(session, loaded.scenario, page) : undefined;
+    if (opened === undefined) {
+      throw new HttpError(400, 'bad-request', 'Body must be {"page": N}, N a page of the lesson.');
+    }
+    sendJson(response, 200, {
+      foreground: opened.foreground ?? null,
+      pages: await lessons.states(session),
+    });
+  }
+
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const { pathname } = url;
@@ -262,7 +321,8 @@ export function createRouter(deps: RouterDeps) {
         await progress(request, response, learner, url);
         return;
       }
-      const sessionPath = /^\/api\/sessions\/([\w-]{1,64})(?:\/(extend|verify))?$/.exec(pathname);
+      const sessionPath =
+        /^\/api\/sessions\/([\w-]{1,64})(?:\/(extend|verify|open|background))?$/.exec(pathname);
       if (sessionPath?.[1] !== undefined) {
         await sessionAction(request, response, sessionPath[1], sessionPath[2]);
         return;

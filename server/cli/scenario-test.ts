@@ -10,6 +10,7 @@ import type { Page, Scenario } from '../../lib/scenario/index.js';
 import { loadConfig, type Config } from '../config.js';
 import { openSandboxHost, type Sandbox, type SandboxHost } from '../sandbox/index.js';
 import { formatCatalogLocation, loadScenario } from '../scenarios/catalog.js';
+import { pageJobName } from '../scenarios/lesson-runtime.js';
 import {
   copyAssets,
   runScript,
@@ -103,7 +104,7 @@ async function testStep(sandbox: ExecTarget, scenario: Scenario, index: number):
     passed,
     detail,
   });
-  const problem = await openPage(sandbox, `step${index + 1}`, step);
+  const problem = await openPage(sandbox, pageJobName(index + 1), step);
   if (problem !== undefined) return row(false, problem);
   const { verify, solve } = step.scripts;
   if (verify === undefined) {
@@ -149,7 +150,7 @@ async function testScenario(host: SandboxHost, folder: string): Promise<Row[]> {
       } catch (error) {
         return `assets: ${error instanceof Error ? error.message : String(error)}`;
       }
-      return openPage(sandbox, 'intro', scenario.intro);
+      return openPage(sandbox, pageJobName(0), scenario.intro);
     };
     const introProblem = await setup();
     if (introProblem)

@@ -13,7 +13,14 @@ import { loadConfig } from '../config.js';
 import { openSandboxHost, type Sandbox, type SandboxHost } from '../sandbox/index.js';
 import { loadScenario } from './catalog.js';
 import { ScenarioRuntimeError } from './errors.js';
-import { backgroundState, copyAssets, runScript, runVerify, startBackground } from './runtime.js';
+import {
+  backgroundState,
+  backgroundStates,
+  copyAssets,
+  runScript,
+  runVerify,
+  startBackground,
+} from './runtime.js';
 
 // A run directory, cgroup and uid range of this file's own: opening a host reaps its run dir.
 const ENV = {
@@ -88,6 +95,27 @@ describe('background scripts', () => {
     const broken = await startBackground(sandbox, 'exit 4');
     expect(broken.name).toMatch(/^\d+$/);
     expect(await broken.wait(10_000)).toBe('failed');
+  });
+
+  it('report several states in one read, in order, even from a tampered status file', async () => {
+    await startBackground(sandbox, 'exit 0', { name: 'many-a' });
+    await startBackground(sandbox, 'exit 2', { name: 'many-b' });
+    await startBackground(sandbox, 'sleep 30', { name: 'many-c' });
+    await expect
+      .poll(async () => [...(await backgroundStates(sandbox, ['many-a', 'many-b', 'many-c']))])
+      .toEqual([
+        ['many-a', 'succeeded'],
+        ['many-b', 'failed'],
+        ['many-c', 'running'],
+      ]);
+    // The learner is root in there: an empty status file must not shift the others' answers.
+    await sandbox.exec(['sh', '-c', ': > /tmp/.nestbox/background-many-a.status']);
+    const states = await backgroundStates(sandbox, ['many-a', 'many-b', 'nothing-started']);
+    expect([...states]).toEqual([
+      ['many-a', 'running'],
+      ['many-b', 'failed'],
+      ['nothing-started', 'running'],
+    ]);
   });
 });
 

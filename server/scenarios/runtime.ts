@@ -177,7 +177,7 @@ export async function startBackground(
   }
   return {
     name,
-    logFile: `${base}.log`,
+    logFile: backgroundLogFile(name),
     state: () => backgroundState(sandbox, name),
     wait: (timeoutMs) => waitForBackground(sandbox, name, timeoutMs),
   };
@@ -193,6 +193,46 @@ export async function backgroundState(sandbox: ExecTarget, name: string): Promis
   const status = result.stdout.trim();
   if (status === '') return 'running';
   return status === '0' ? 'succeeded' : 'failed';
+}
+
+/**
+ * The states of several background jobs in one exec, for a page that polls: one process per
+ * question, however many pages have a script running.
+ */
+export async function backgroundStates(
+  sandbox: ExecTarget,
+  names: readonly string[],
+): Promise<Map<string, BackgroundState>> {
+  const states = new Map<string, BackgroundState>();
+  if (names.length === 0) return states;
+  // Exactly one line per job, in order: its exit status, or "-" while it has none yet.
+  const reader =
+    'for base in "$@"; do if [ -f "$base.status" ]; then printf "%s\\n" "$(head -c 16 "$base.status" | head -n 1)"; else echo -; fi; done';
+  // Short: a poll that waits on a busy sandbox is better answered "still running" next time.
+  const result = await sandbox.exec(
+    [
+      '/bin/sh',
+      '-c',
+      reader,
+      'nestbox-states',
+      ...names.map((name) => backgroundBase(safeName(name))),
+    ],
+    { timeoutMs: 5_000 },
+  );
+  const lines = result.stdout.split('\n');
+  names.forEach((name, index) => {
+    const status = (lines[index] ?? '-').trim();
+    states.set(
+      name,
+      status === '-' || status === '' ? 'running' : status === '0' ? 'succeeded' : 'failed',
+    );
+  });
+  return states;
+}
+
+/** Where a background job's output goes inside the sandbox, for messages that point to it. */
+export function backgroundLogFile(name: string): string {
+  return `${backgroundBase(safeName(name))}.log`;
 }
 
 /** Waits for a background script to end; resolves with its final state. */

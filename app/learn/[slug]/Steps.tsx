@@ -1,6 +1,8 @@
 'use client';
 
 import { useState, type ReactNode } from 'react';
+import { usePageRuntime } from './page-runtime';
+import { endSession } from './session-client';
 import { useLessonSession } from './session-context';
 
 /** One page of the lesson as the server rendered it. */
@@ -44,8 +46,9 @@ export function Steps({
   initialIndex: number;
   initiallyPassed: number[];
 }) {
-  const { grant } = useLessonSession();
+  const { grant, restart } = useLessonSession();
   const [index, setIndex] = useState(Math.min(initialIndex, pages.length - 1));
+  const runtime = usePageRuntime(index);
   const [passed, setPassed] = useState(() => new Set(initiallyPassed));
   const [check, setCheck] = useState<CheckState>({ kind: 'idle' });
   const page = pages[index];
@@ -66,6 +69,20 @@ export function Steps({
     if (next.step !== undefined) recordProgress(scenario, { step: next.step });
     else if (target === pages.length - 1 && target > 0)
       recordProgress(scenario, { finished: true });
+  };
+
+  /** The next action after a failed preparation: a fresh sandbox, as the terminal's Reset. */
+  const resetEnvironment = () => {
+    if (grant === undefined) return;
+    if (
+      !window.confirm('Reset the environment? Your sandbox is thrown away and a fresh one starts.')
+    )
+      return;
+    void endSession(grant)
+      .catch((reason: unknown) => {
+        console.error('nestbox: reset failed', reason);
+      })
+      .finally(restart);
   };
 
   const runCheck = async () => {
@@ -126,6 +143,40 @@ export function Steps({
       </h2>
       <div className="mt-4 flex-1">{page.content}</div>
 
+      {/* Always rendered, so screen readers announce "preparing" and its end. */}
+      <div aria-live="polite" id="preparation-status">
+        {runtime.preparing && (
+          <p
+            data-testid="preparing"
+            className="mt-6 flex items-center gap-2 rounded-md bg-sky-50 p-3 text-sm text-sky-900 dark:bg-sky-500/10 dark:text-sky-200"
+          >
+            <span aria-hidden className="size-2 animate-pulse rounded-full bg-sky-500" />
+            Preparing your environment… Check is available once it is ready.
+          </p>
+        )}
+        {runtime.failed !== undefined && (
+          <div
+            role="alert"
+            data-testid="preparation-failed"
+            className="mt-6 rounded-md bg-red-50 p-3 text-sm text-red-900 dark:bg-red-500/10 dark:text-red-200"
+          >
+            <p className="font-medium">Preparing your environment failed.</p>
+            <p className="mt-1">
+              {runtime.failed.error ??
+                `A setup script ended with an error; run cat ${runtime.failed.log} in the terminal to see why.`}{' '}
+              Reset the environment to try again with a fresh sandbox.
+            </p>
+            <button
+              type="button"
+              onClick={resetEnvironment}
+              className={`${BUTTON} mt-2 text-red-800 ring-red-600/40 hover:bg-red-100 dark:text-red-200 dark:hover:bg-red-500/10`}
+            >
+              Reset environment
+            </button>
+          </div>
+        )}
+      </div>
+
       {check.kind === 'failed' && (
         <div
           role="alert"
@@ -162,7 +213,14 @@ export function Steps({
           <button
             type="button"
             onClick={() => void runCheck()}
-            disabled={grant === undefined || check.kind === 'checking'}
+            disabled={
+              grant === undefined ||
+              check.kind === 'checking' ||
+              !runtime.ready ||
+              runtime.preparing
+            }
+            title={runtime.preparing ? 'Wait until your environment is prepared' : undefined}
+            aria-describedby="preparation-status"
             className={`${BUTTON} text-emerald-700 ring-emerald-600/40 hover:bg-emerald-50 dark:text-emerald-400 dark:hover:bg-emerald-400/10`}
           >
             {check.kind === 'checking' ? 'Checking…' : 'Check'}

@@ -114,6 +114,58 @@ export async function endSession(grant: SessionGrant): Promise<void> {
   }
 }
 
+/** What the server knows of one page's background script (see server/scenarios/lesson-runtime). */
+export interface PageBackground {
+  state: 'running' | 'succeeded' | 'failed';
+  /** Where its output went, inside the sandbox. */
+  log: string;
+  /** Why it could not even start, when that is why it failed. */
+  error?: string;
+}
+
+/** Background scripts by page index (0 the intro, then the steps, then the finish). */
+export type BackgroundStates = Record<string, PageBackground>;
+
+function backgroundStatesOf(body: Record<string, unknown>): BackgroundStates {
+  return isRecord(body.pages) ? (body.pages as BackgroundStates) : {};
+}
+
+/**
+ * `POST .../open`: the learner opened page `page`. The server starts its background script
+ * once per session, and answers its foreground text only the first time.
+ */
+export async function openPage(
+  grant: SessionGrant,
+  page: number,
+): Promise<{ foreground: string | undefined; pages: BackgroundStates }> {
+  const body = await requestJson(
+    sessionUrl(grant, '/open'),
+    {
+      method: 'POST',
+      headers: { authorization: `Bearer ${grant.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ page }),
+    },
+    'Could not open the page in the sandbox',
+  );
+  return {
+    foreground: typeof body.foreground === 'string' ? body.foreground : undefined,
+    pages: backgroundStatesOf(body),
+  };
+}
+
+/** `GET .../background`: the states of the background scripts this session started. */
+export async function backgroundStates(
+  grant: SessionGrant,
+  signal: AbortSignal,
+): Promise<BackgroundStates> {
+  const body = await requestJson(
+    sessionUrl(grant, '/background'),
+    { headers: bearer(grant), signal },
+    'Could not ask how the preparation is going',
+  );
+  return backgroundStatesOf(body);
+}
+
 /**
  * The grant survives a reload (same tab), so reloading re-attaches to the running sandbox with
  * its scrollback instead of starting a new one. sessionStorage is per tab by design: a second
