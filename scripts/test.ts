@@ -3,14 +3,16 @@
  * `N passed, N failed` line.
  *
  * 1. format, lint and typecheck (each counts as one check);
- * 2. what the real-sandbox tests need: the console relay and the image (built once, with
- *    progress), and a production build of the pages for the browser tests;
+ * 2. what the real-sandbox tests need: crun, debootstrap, a C compiler and Chromium (installed
+ *    with apt when missing), the console relay and the image (built once, with progress), and a
+ *    production build of the pages for the browser tests;
  * 3. `nestbox scenario test scenarios`: every lesson step provably passable;
  * 4. vitest: unit, integration (real crun as root) and e2e (Debian's Chromium) projects.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { findExecutable } from '../server/sandbox/executables.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = `${ROOT}test-results/vitest.json`;
@@ -66,15 +68,46 @@ interface VitestReport {
   numTotalTests: number;
 }
 
+/** What the real-sandbox and browser tests need from the machine, and the Debian package of each. */
+const TOOLS = [
+  { command: 'crun', aptPackage: 'crun' },
+  { command: 'debootstrap', aptPackage: 'debootstrap' },
+  { command: 'cc', aptPackage: 'gcc' },
+  { command: '/usr/bin/chromium', aptPackage: 'chromium' },
+];
+
+/**
+ * Installs missing tools with apt, as `npm start` does, so `npm test` on a fresh machine needs
+ * nothing else. Without root or apt it names the exact command and the tests report the gap.
+ */
+async function installMissingTools(): Promise<boolean> {
+  const missing = [];
+  for (const tool of TOOLS) if (!(await findExecutable(tool.command))) missing.push(tool);
+  if (missing.length === 0) return true;
+  const packages = missing.map((tool) => tool.aptPackage);
+  const apt = await findExecutable('apt-get');
+  if (!apt || process.getuid?.() !== 0) {
+    console.error(
+      `\nMissing ${packages.join(', ')}. Install: apt-get install -y ${packages.join(' ')}`,
+    );
+    return false;
+  }
+  return (
+    (await run('install missing tools', apt, ['update'])) &&
+    (await run('install missing tools', apt, ['install', '-y', ...packages]))
+  );
+}
+
 async function main(): Promise<number> {
   let passed = 0;
   let failed = 0;
-  const check = async (label: string, command: string, args: string[]): Promise<boolean> => {
-    const ok = await run(label, command, args);
+  const tally = (ok: boolean): boolean => {
     if (ok) passed++;
     else failed++;
     return ok;
   };
+  const check = async (label: string, command: string, args: string[]): Promise<boolean> =>
+    tally(await run(label, command, args));
 
   await check('format', `${BIN}/prettier`, ['--check', '.']);
   await check('lint', `${BIN}/eslint`, ['--max-warnings=0', '.']);
@@ -87,6 +120,7 @@ async function main(): Promise<number> {
 
   const nestbox = [`${ROOT}bin/nestbox.mjs`];
   const ready =
+    tally(await installMissingTools()) &&
     (await check('console relay', process.execPath, ['scripts/build-relay.mjs', '--strict'])) &&
     (await run('image status', process.execPath, [...nestbox, 'image', 'status']).then(
       (ok) => ok || check('image build', process.execPath, [...nestbox, 'image', 'build']),
