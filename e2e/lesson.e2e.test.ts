@@ -2,9 +2,10 @@
  * The whole product in Debian's Chromium: catalog, lesson page, and a real sandboxed terminal.
  */
 import { readdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright';
+import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../server/config.js';
+import { launchChromium, terminalText } from './browser.js';
 import { startLabServer, type RunningLab } from './lab-server.js';
 
 // A run directory and uid base of its own, so this server's start-up reaping never touches the
@@ -23,32 +24,13 @@ let browser: Browser;
 
 beforeAll(async () => {
   lab = await startLabServer(LAB_ENV);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    // This machine has no network but the registries: keep Chromium from trying to phone home.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      // xterm.js then falls back from WebGL to its DOM renderer, whose rows the tests can read
-      // (and the fallback path gets exercised).
-      '--disable-webgl',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser.close();
   await lab.stop();
 });
-
-/** The visible text of an xterm.js screen (terminal 1 unless another is named). */
-async function terminalText(page: Page, testId = 'terminal'): Promise<string> {
-  return page.locator(`[data-testid="${testId}"] .xterm-rows`).innerText();
-}
 
 /** Types a command into the terminal and waits until the screen matches `pattern`. */
 async function typeAndWaitFor(

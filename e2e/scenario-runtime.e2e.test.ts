@@ -3,8 +3,9 @@
  * the real server, on the fixture scenario e2e/fixtures/scenarios/runtime-demo.
  */
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright';
+import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, terminalText } from './browser.js';
 import { startLabServer, type RunningLab } from './lab-server.js';
 
 // A run directory, cgroup and uid range of its own, and the fixture scenarios only.
@@ -20,29 +21,13 @@ let browser: Browser;
 
 beforeAll(async () => {
   lab = await startLabServer(LAB_ENV);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      // The DOM renderer's rows can be read by the test.
-      '--disable-webgl',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser.close();
   await lab.stop();
 });
-
-async function terminalText(page: Page): Promise<string> {
-  return page.locator('[data-testid="terminal"] .xterm-rows').innerText();
-}
 
 /** Lines of the terminal that are exactly the foreground script's output. */
 async function foregroundOutputs(page: Page): Promise<number> {
