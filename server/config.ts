@@ -42,7 +42,8 @@ export interface Config {
    *    start-up fails if the probe container shows they do not work.
    *  - shifted: a copy of the image per uid range, chowned into it, under
    *    NESTBOX_DATA_DIR/shifted-rootfs/<cgroup parent>/. Works anywhere; costs one image
-   *    (about 250 MB) of disk per range in use, built on a range's first session (a few s).
+   *    (about 250 MB) of disk per range in use, built on a range's first session (a few s),
+   *    and refused when it would leave less than 1 GiB free.
    *  - auto: idmap when start-up's probe container succeeds, else shifted. */
   rootfsMode: RootfsMode;
   /** NESTBOX_SHIFTED_KEEP: in shifted mode, idle image copies kept for reuse (0–1000); a copy

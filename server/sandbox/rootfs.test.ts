@@ -1,6 +1,18 @@
+import { linkSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SandboxError } from './errors.js';
-import { copiesToEvict, idmapProbeSpec, idmapRootfs, IDMAPPED_DIRS, shiftedId } from './rootfs.js';
+import {
+  copiesToEvict,
+  DISK_RESERVE_BYTES,
+  diskUsage,
+  hasRoomForCopy,
+  idmapProbeSpec,
+  idmapRootfs,
+  IDMAPPED_DIRS,
+  shiftedId,
+} from './rootfs.js';
 
 const RANGE = { hostId: 1_000_000_000, size: 65536 };
 
@@ -59,5 +71,29 @@ describe('idmapRootfs', () => {
       rootfs: '/images/rootfs',
       idmappedDirs: IDMAPPED_DIRS,
     });
+  });
+});
+
+describe('hasRoomForCopy', () => {
+  it('makes a copy only when it leaves the reserve free', () => {
+    const copy = 250 * 1024 ** 2;
+    expect(hasRoomForCopy(copy + DISK_RESERVE_BYTES, copy)).toBe(true);
+    expect(hasRoomForCopy(copy + DISK_RESERVE_BYTES - 1, copy)).toBe(false);
+    expect(hasRoomForCopy(copy, copy)).toBe(false);
+  });
+});
+
+describe('diskUsage', () => {
+  it('counts the blocks of every inode once, hard links included', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'nestbox-usage-'));
+    try {
+      writeFileSync(join(root, 'data'), Buffer.alloc(64 * 1024, 1));
+      const before = await diskUsage(root);
+      expect(before).toBeGreaterThanOrEqual(64 * 1024);
+      linkSync(join(root, 'data'), join(root, 'link'));
+      expect(await diskUsage(root)).toBe(before);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -21,6 +21,7 @@ import {
   readFile,
   rename,
   rm,
+  statfs,
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -173,6 +174,31 @@ export async function shiftOwnership(root: string, range: IdRange): Promise<void
   }
 }
 
+/** Disk a tree takes (allocated blocks, each inode once), for sizing a copy before making it. */
+export async function diskUsage(root: string): Promise<number> {
+  let bytes = 0;
+  const seen = new Set<number>();
+  const pending = [root];
+  for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
+    const info = await lstat(path);
+    if (seen.has(info.ino)) continue;
+    seen.add(info.ino);
+    bytes += info.blocks * 512;
+    if (info.isDirectory()) {
+      for (const name of await readdir(path)) pending.push(join(path, name));
+    }
+  }
+  return bytes;
+}
+
+/** Free disk a copy must leave behind, so that sessions never fill the host's disk. */
+export const DISK_RESERVE_BYTES = 1024 ** 3;
+
+/** Whether a copy of `copyBytes` fits in `freeBytes` and leaves the reserve. */
+export function hasRoomForCopy(freeBytes: number, copyBytes: number): boolean {
+  return freeBytes - copyBytes >= DISK_RESERVE_BYTES;
+}
+
 /**
  * Which cached copies to delete: the idle ones beyond `keep`, highest host id first, since the
  * allocator hands out the lowest free range and so reuses the low copies soonest.
@@ -200,6 +226,7 @@ export interface ShiftedRootfsOptions {
 }
 
 const STAMP = 'image-stamp';
+const mebibytes = (bytes: number): number => Math.round(bytes / 1024 ** 2);
 const COPY_TIMEOUT_MS = 10 * 60_000;
 /** crun opens the root from inside the user namespace, as the range's root, which must pass
  *  through the cache folders; listing them it need not. (The image itself is world-readable.) */
@@ -237,11 +264,25 @@ export async function shiftedRootfs(options: ShiftedRootfsOptions): Promise<Root
     return names.filter((name) => /^\d+$/.test(name)).map(Number);
   }
 
+  let imageBytes: Promise<number> | undefined;
+
   async function build(range: IdRange): Promise<void> {
     const target = copyDir(range.hostId);
     const staging = `${target}.building`;
     await rm(staging, { recursive: true, force: true });
     await rm(target, { recursive: true, force: true });
+    imageBytes ??= diskUsage(options.image);
+    const disk = await statfs(cacheDir);
+    const free = disk.bavail * disk.bsize;
+    if (!hasRoomForCopy(free, await imageBytes)) {
+      throw new SandboxError(
+        'start-failed',
+        `No disk for another uid-shifted copy of the image in ${cacheDir}: it takes ` +
+          `${mebibytes(await imageBytes)} MiB, ${mebibytes(free)} MiB are free, and ` +
+          `${mebibytes(DISK_RESERVE_BYTES)} MiB must stay free. Free some space, lower ` +
+          'NESTBOX_MAX_SESSIONS or NESTBOX_SHIFTED_KEEP, or use a kernel with idmapped mounts.',
+      );
+    }
     await mkdir(staging, { mode: TRAVERSE_ONLY });
     try {
       await run('cp', ['-a', '--reflink=auto', '--', options.image, join(staging, 'rootfs')], {
