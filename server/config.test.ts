@@ -81,3 +81,23 @@ describe('totals for all sandboxes together', () => {
     );
   });
 });
+
+describe('the rootfs mode', () => {
+  it('defaults to auto, keeping 4 idle shifted copies', () => {
+    expect(loadConfig({})).toMatchObject({ rootfsMode: 'auto', shiftedKeep: 4 });
+  });
+
+  it('can be forced to either mode', () => {
+    expect(loadConfig({ NESTBOX_ROOTFS_MODE: 'shifted', NESTBOX_SHIFTED_KEEP: '0' })).toMatchObject(
+      { rootfsMode: 'shifted', shiftedKeep: 0 },
+    );
+    expect(loadConfig({ NESTBOX_ROOTFS_MODE: 'idmap' }).rootfsMode).toBe('idmap');
+  });
+
+  it('refuses an unknown mode and a negative cache size', () => {
+    expect(errorFor({ NESTBOX_ROOTFS_MODE: 'copy' })).toMatch(
+      /NESTBOX_ROOTFS_MODE=copy is invalid/,
+    );
+    expect(errorFor({ NESTBOX_SHIFTED_KEEP: '-1' })).toMatch(/NESTBOX_SHIFTED_KEEP=-1 is invalid/);
+  });
+});

@@ -4,7 +4,12 @@
  */
 import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { parseCpuList, type CgroupTotals, type SandboxLimits } from './sandbox/index.js';
+import {
+  parseCpuList,
+  type CgroupTotals,
+  type RootfsMode,
+  type SandboxLimits,
+} from './sandbox/index.js';
 import { dataDir as dataDirOf } from './data-dir.js';
 import { scenariosDir } from './scenarios/catalog.js';
 
@@ -32,6 +37,19 @@ export interface Config {
   idBase: number;
   /** NESTBOX_MASK_PROC: 1 to mask Docker's sensitive /proc paths (breaks `unshare -U --mount-proc`). Default 0. */
   maskProc: boolean;
+  /** NESTBOX_ROOTFS_MODE: how container root comes to own the read-only image. Default auto.
+   *  - idmap: idmapped bind mounts of the one shared image (Linux 5.12+ and ext4/xfs/btrfs);
+   *    start-up fails if the probe container shows they do not work.
+   *  - shifted: a copy of the image per uid range, chowned into it, under
+   *    NESTBOX_DATA_DIR/shifted-rootfs/<cgroup parent>/. Works anywhere; costs one image
+   *    (about 250 MB) of disk per range in use, built on a range's first session (a few s),
+   *    and refused when it would leave less than 1 GiB free.
+   *  - auto: idmap when start-up's probe container succeeds, else shifted. */
+  rootfsMode: RootfsMode;
+  /** NESTBOX_SHIFTED_KEEP: in shifted mode, idle image copies kept for reuse (0–1000); a copy
+   *  of a live sandbox is never removed, so disk use peaks at max(live sandboxes, this) copies.
+   *  Default 4. */
+  shiftedKeep: number;
   /** NESTBOX_ALLOWED_ORIGINS: comma-separated origins allowed to open terminals.
    *  Default: the server's own origin(s) for its host and port. */
   allowedOrigins: string[];
@@ -190,6 +208,8 @@ export function loadConfig(env: Env = process.env): Config {
     maxSessions: integer(env, 'NESTBOX_MAX_SESSIONS', 32, 1, 1000),
     idBase: integer(env, 'NESTBOX_ID_BASE', 1_000_000_000, 100_000, 3_000_000_000),
     maskProc: flag(env, 'NESTBOX_MASK_PROC'),
+    rootfsMode: text(env, 'NESTBOX_ROOTFS_MODE', 'auto', /^(auto|idmap|shifted)$/) as RootfsMode,
+    shiftedKeep: integer(env, 'NESTBOX_SHIFTED_KEEP', 4, 0, 1000),
     allowedOrigins: origins(env, host, port),
     sessions: sessionSettings(env),
     metricsToken: env.NESTBOX_METRICS_TOKEN || undefined,

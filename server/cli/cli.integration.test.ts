@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { WebSocket } from 'ws';
+import { detectCgroupLayout } from '../sandbox/cgroups.js';
+import { removeParentCgroup } from '../sandbox/test-helpers.js';
 
 function nestbox(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, ['bin/nestbox.mjs', ...args], {
@@ -58,6 +60,24 @@ describe('the nestbox command', () => {
     expect(result.stdout).toMatch(/^MISSING\s+crun\s+not found\n\s+fix: apt-get install -y crun/m);
     expect(result.stdout).toMatch(/^ok\s+console relay/m);
     expect(result.stdout).toMatch(/^ok\s+image/m);
+  });
+
+  it('names the rootfs mode in doctor: idmap here, shifted when forced', async () => {
+    const own = {
+      NESTBOX_RUN_DIR: '/run/nestbox-it-doctor',
+      NESTBOX_CGROUP_PARENT: 'nestbox-it-doctor',
+      NESTBOX_ID_BASE: '1610000000',
+    };
+    try {
+      expect(nestbox(['doctor'], own).stdout).toMatch(
+        /^ok\s+rootfs\s+idmap: idmapped mounts work/m,
+      );
+      const forced = nestbox(['doctor'], { ...own, NESTBOX_ROOTFS_MODE: 'shifted' });
+      expect(forced.stdout).toMatch(/^ok\s+rootfs\s+shifted \(forced\): uid-shifted image copies/m);
+    } finally {
+      const layout = await detectCgroupLayout();
+      if (layout) await removeParentCgroup(layout, own.NESTBOX_CGROUP_PARENT);
+    }
   });
 
   it('rejects an unknown command with the usage', () => {

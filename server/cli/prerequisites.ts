@@ -3,7 +3,8 @@
  * `start` installs what apt can install and stops with the exact fix for the rest.
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Config } from '../config.js';
 import { diskOf } from '../sandbox/block-device.js';
@@ -17,6 +18,8 @@ import {
   parseCrunVersion,
 } from '../sandbox/preflight.js';
 import { relayPath } from '../sandbox/relay-path.js';
+import { probeIdmappedMounts } from '../sandbox/rootfs.js';
+import { CONTAINER_PREFIX } from '../sandbox/sandbox.js';
 import { requiredControllers } from '../sandbox/resources.js';
 
 const run = promisify(execFile);
@@ -207,6 +210,57 @@ async function imageCheck(config: Config): Promise<Check> {
       };
 }
 
+/**
+ * How container root will own the image (NESTBOX_ROOTFS_MODE): the same probe container the
+ * server runs at start-up, in the id range just above the server's own ranges so it never
+ * shares a uid with a live session. Skipped when root, crun or the image is missing (their own
+ * checks say so).
+ */
+async function rootfsCheck(config: Config): Promise<Check | undefined> {
+  const shiftedDetail = `uid-shifted image copies in ${join(config.dataDir, 'shifted-rootfs')} (one per uid range in use, ~250 MB each; NESTBOX_SHIFTED_KEEP=${config.shiftedKeep} idle ones kept)`;
+  if (config.rootfsMode === 'shifted') {
+    return { name: 'rootfs', ok: true, detail: `shifted (forced): ${shiftedDetail}` };
+  }
+  const [layout, crunPath, image] = await Promise.all([
+    detectCgroupLayout(),
+    findExecutable(config.crunPath),
+    imageStatus(config.dataDir),
+  ]);
+  if (process.getuid?.() !== 0 || !layout || !crunPath || !image.ready) return undefined;
+  const runtime = { crunPath, stateDir: join(config.runDir, 'crun'), layout };
+  const bundlesDir = join(config.runDir, 'bundles');
+  await mkdir(runtime.stateDir, { recursive: true, mode: 0o700 });
+  await mkdir(bundlesDir, { recursive: true, mode: 0o700 });
+  const failure = await probeIdmappedMounts({
+    runtime,
+    rootfs: image.rootfs,
+    bundlesDir,
+    parent: config.cgroupParent,
+    prefix: CONTAINER_PREFIX,
+    range: { hostId: config.idBase + config.maxSessions * 65536, size: 65536 },
+  });
+  if (failure === undefined) {
+    return {
+      name: 'rootfs',
+      ok: true,
+      detail: `idmap: idmapped mounts work (${config.rootfsMode})`,
+    };
+  }
+  if (config.rootfsMode === 'auto') {
+    return {
+      name: 'rootfs',
+      ok: true,
+      detail: `shifted, since idmapped mounts fail here (${failure}): ${shiftedDetail}`,
+    };
+  }
+  return {
+    name: 'rootfs',
+    ok: false,
+    detail: `NESTBOX_ROOTFS_MODE=idmap, but idmapped mounts fail here: ${failure}`,
+    fix: 'Set NESTBOX_ROOTFS_MODE=auto (or shifted), or use Linux 5.12+ with NESTBOX_DATA_DIR on ext4, xfs or btrfs.',
+  };
+}
+
 export async function checkSystem(config: Config): Promise<Check[]> {
   const checks = await Promise.all([
     Promise.resolve(rootCheck()),
@@ -219,6 +273,7 @@ export async function checkSystem(config: Config): Promise<Check[]> {
     relayCheck(),
     imageCheck(config),
     ioDiskCheck(config),
+    rootfsCheck(config),
   ]);
   return checks.filter((check) => check !== undefined);
 }

@@ -14,6 +14,8 @@ export type SandboxErrorCode =
   /** The parent cgroup cannot be created or given its totals. */
   | 'cgroup-setup-failed'
   | 'userns-unsupported'
+  /** NESTBOX_ROOTFS_MODE=idmap on a kernel or filesystem without idmapped mounts. */
+  | 'idmap-unsupported'
   /** Too many sandboxes alive at once. */
   | 'capacity'
   /** The parent cgroup's totals (memory or pids) leave no room for another sandbox. */

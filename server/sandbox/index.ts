@@ -21,7 +21,15 @@ import type { SandboxLimits } from './limits.js';
 import { prepareParentCgroup } from './parent-cgroup.js';
 import { checkControllers, checkRuntime, checkUserNamespaces } from './preflight.js';
 import { reapLeftovers } from './reaper.js';
+import type { RuntimeConfig } from './runtime.js';
 import { relayPath } from './relay-path.js';
+import {
+  idmapRootfs,
+  probeIdmappedMounts,
+  shiftedRootfs,
+  type RootfsMode,
+  type RootfsProvider,
+} from './rootfs.js';
 import { requiredControllers, type CgroupTotals, type ResourceHost } from './resources.js';
 import { createSandbox, CONTAINER_PREFIX, type Sandbox, type SandboxOptions } from './sandbox.js';
 import { loadMobyProfile, SECCOMP_ARCHITECTURES } from './seccomp.js';
@@ -34,6 +42,7 @@ export type { ExecResult } from './exec.js';
 export type { CommandLine, ExecOptions, Sandbox, SandboxOptions } from './sandbox.js';
 export { cgroupDirs, cgroupFile, type CgroupLayout } from './cgroups.js';
 export type { IdRange } from './ids.js';
+export type { RootfsMode } from './rootfs.js';
 
 export interface SandboxHostConfig {
   /** Holds the cached image (see image.ts). */
@@ -54,10 +63,16 @@ export interface SandboxHostConfig {
   /** Most sandboxes alive at once; also the number of id ranges reserved. */
   maxSandboxes: number;
   maskProc: boolean;
+  /** How container root comes to own the image (rootfs.ts): `auto` probes idmapped mounts. */
+  rootfsMode: RootfsMode;
+  /** For the `shifted` mode: idle uid-shifted image copies kept for reuse. */
+  shiftedKeep: number;
 }
 
 export interface SandboxHost {
   readonly layout: CgroupLayout;
+  /** The rootfs mode in use, and why idmapped mounts were not, when `auto` fell back. */
+  readonly rootfs: { mode: 'idmap' | 'shifted'; fallbackReason?: string };
   /** Ids of sandboxes a previous run left behind, which start-up tore down. */
   readonly reaped: readonly string[];
   create(options: SandboxOptions): Promise<Sandbox>;
@@ -88,9 +103,9 @@ async function requireRelay(): Promise<string> {
   );
 }
 
-async function requireImage(dataDir: string): Promise<string> {
+async function requireImage(dataDir: string): Promise<{ rootfs: string; stamp: string }> {
   const image = await imageStatus(dataDir);
-  if (image.ready) return image.rootfs;
+  if (image.ready) return { rootfs: image.rootfs, stamp: image.builtAt ?? '' };
   throw new SandboxError(
     'image-missing',
     `The sandbox image is not ready (${image.reason ?? 'unknown'}). Build it with: npx nestbox image build`,
@@ -120,6 +135,54 @@ async function hasSwapAccounting(layout: CgroupLayout, parent: string): Promise<
 }
 
 /**
+ * Picks the rootfs provider once, at start-up. `auto` and `idmap` run the probe container in a
+ * range borrowed from the allocator (no sandbox exists yet); a forced `idmap` that fails is an
+ * error, an `auto` one falls back to `shifted`.
+ */
+async function chooseRootfs(
+  config: SandboxHostConfig,
+  host: {
+    runtime: RuntimeConfig;
+    rootfs: string;
+    imageStamp: string;
+    bundlesDir: string;
+    parent: string;
+    ids: IdRangeAllocator;
+  },
+): Promise<{ provider: RootfsProvider; fallbackReason?: string }> {
+  let fallbackReason: string | undefined;
+  if (config.rootfsMode !== 'shifted') {
+    const range = host.ids.allocate();
+    if (!range) throw new SandboxError('capacity', 'No uid range is free for the idmap probe.');
+    try {
+      fallbackReason = await probeIdmappedMounts({ ...host, prefix: CONTAINER_PREFIX, range });
+    } finally {
+      host.ids.release(range);
+    }
+    if (fallbackReason === undefined) return { provider: idmapRootfs(host.rootfs) };
+    if (config.rootfsMode === 'idmap') {
+      throw new SandboxError(
+        'idmap-unsupported',
+        `NESTBOX_ROOTFS_MODE=idmap, but idmapped mounts do not work here (${fallbackReason}). ` +
+          'They need Linux 5.12+ and a filesystem that supports them under NESTBOX_DATA_DIR ' +
+          '(ext4, xfs, btrfs). Set NESTBOX_ROOTFS_MODE=auto or shifted to use uid-shifted copies.',
+      );
+    }
+  }
+  const validHostIds = new Set(
+    Array.from({ length: config.maxSandboxes }, (_, slot) => config.idBase + slot * ID_RANGE_SIZE),
+  );
+  const provider = await shiftedRootfs({
+    image: host.rootfs,
+    imageStamp: host.imageStamp,
+    cacheDir: join(config.dataDir, 'shifted-rootfs', host.parent.replaceAll('/', '_')),
+    keep: config.shiftedKeep,
+    validHostIds,
+  });
+  return { provider, ...(fallbackReason === undefined ? {} : { fallbackReason }) };
+}
+
+/**
  * Checks everything a sandbox needs, one step at a time, reaps what a previous run left, sets up
  * the parent cgroup, and returns a host. Each failing step throws a SandboxError saying how to
  * fix it.
@@ -129,7 +192,8 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
   const crunPath = await checkRuntime(config.crunPath);
   const relay = await requireRelay();
   await checkUserNamespaces();
-  const rootfs = await requireImage(config.dataDir);
+  const image = await requireImage(config.dataDir);
+  const rootfs = image.rootfs;
   const architecture = SECCOMP_ARCHITECTURES[process.arch];
   if (!architecture) {
     throw new SandboxError('start-failed', `Unsupported CPU architecture ${process.arch}.`);
@@ -150,11 +214,20 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
   const reaped = await reapLeftovers(teardown, bundlesDir, parent, CONTAINER_PREFIX);
   await prepareParentCgroup(layout, hierarchies, parent, config.totals ?? {});
 
+  const ids = new IdRangeAllocator(config.idBase, ID_RANGE_SIZE, config.maxSandboxes);
+  const root = await chooseRootfs(config, {
+    runtime,
+    rootfs,
+    imageStamp: image.stamp,
+    bundlesDir,
+    parent,
+    ids,
+  });
   const live = new Set<Sandbox>();
   const context = {
     ...teardown,
     relay,
-    rootfs,
+    rootfs: root.provider,
     bundlesDir,
     parent,
     hostname: config.hostname,
@@ -166,12 +239,16 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
       ...(ioDevice ? { ioDevice } : {}),
     },
     seccomp: { profile: await loadMobyProfile(), architecture },
-    ids: new IdRangeAllocator(config.idBase, ID_RANGE_SIZE, config.maxSandboxes),
+    ids,
     maxSandboxes: config.maxSandboxes,
     live,
   };
   return {
     layout,
+    rootfs: {
+      mode: root.provider.mode,
+      ...(root.fallbackReason === undefined ? {} : { fallbackReason: root.fallbackReason }),
+    },
     reaped,
     create: (options) => createSandbox(context, options),
     async dispose() {

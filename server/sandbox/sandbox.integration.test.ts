@@ -186,4 +186,45 @@ describe('two live sandboxes', () => {
       await Promise.all([a.sandbox.destroy(), b.sandbox.destroy()]);
     }
   });
+
+  it('are refused by the kernel on their host uids alone, with the pid in plain sight', async () => {
+    const a = await startSandbox(test.host, 'exec sleep 300');
+    const b = await startSandbox(test.host, 'exec sleep 300');
+    try {
+      const [own] = await waitFor(() => {
+        const pids = hostProcessesWithUidIn(a.sandbox.idRange);
+        return pids.length > 0 ? pids : undefined;
+      });
+      const [victim] = await waitFor(() => {
+        const pids = hostProcessesWithUidIn(b.sandbox.idRange);
+        return pids.length > 0 ? pids : undefined;
+      });
+      // A process of the host with A's root's host uid and no capabilities at all: what A's
+      // root would be if it escaped its pid namespace. It may signal its own sandbox's
+      // process (so the check can fail), but not B's, and it cannot read B's environment.
+      const hostId = String(a.sandbox.idRange.hostId);
+      const attempt = spawnSync(
+        'setpriv',
+        [
+          `--reuid=${hostId}`,
+          `--regid=${hostId}`,
+          '--clear-groups',
+          '--inh-caps=-all',
+          '--bounding-set=-all',
+          '--',
+          '/bin/sh',
+          '-c',
+          `kill -0 ${own}; echo own=$?; kill -9 ${victim}; echo kill=$?; ` +
+            `cat /proc/${victim}/environ; echo read=$?`,
+        ],
+        { encoding: 'utf8', timeout: 10_000 },
+      );
+      expect(attempt.stdout.trim().split('\n')).toEqual(['own=0', 'kill=1', 'read=1']);
+      expect(attempt.stderr).toMatch(/Operation not permitted/);
+      expect(attempt.stderr).toMatch(/Permission denied/);
+      expect(readFileSync(`/proc/${victim}/status`, 'utf8')).toMatch(/^State:\s+S/m);
+    } finally {
+      await Promise.all([a.sandbox.destroy(), b.sandbox.destroy()]);
+    }
+  });
 });

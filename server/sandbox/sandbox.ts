@@ -17,6 +17,7 @@ import type { ResourceHost } from './resources.js';
 import { runtimeArgv, RUNTIME_ENV } from './runtime.js';
 import type { MobySeccompProfile, SeccompArchitecture } from './seccomp.js';
 import { buildSpec } from './spec.js';
+import type { RootfsProvider } from './rootfs.js';
 import { readStats, type SandboxStats } from './stats.js';
 import { tearDown, type TeardownContext } from './teardown.js';
 
@@ -71,7 +72,7 @@ export interface Sandbox {
 /** What a host knows that each of its sandboxes needs. */
 export interface SandboxContext extends TeardownContext {
   relay: string;
-  rootfs: string;
+  rootfs: RootfsProvider;
   bundlesDir: string;
   /** The parent cgroup, relative to the cgroup root. */
   parent: string;
@@ -86,8 +87,6 @@ export interface SandboxContext extends TeardownContext {
 }
 
 export const CONTAINER_PREFIX = 'nestbox-';
-/** Top-level image directories that hold real files (the rest are symlinks or mount points). */
-const IDMAPPED_DIRS = ['etc', 'usr', 'var', 'opt', 'home', 'srv'];
 const EXEC_TIMEOUT_MS = 15_000;
 const EXEC_OUTPUT_LIMIT_BYTES = 1024 * 1024;
 
@@ -125,20 +124,22 @@ export async function createSandbox(
   const id = `${CONTAINER_PREFIX}${randomBytes(8).toString('hex')}`;
   const bundle = join(context.bundlesDir, id);
   const cgroupPath = `${context.parent}/${id}`;
-  const spec = buildSpec({
-    rootfs: context.rootfs,
-    idmappedDirs: IDMAPPED_DIRS,
-    hostname: context.hostname,
-    args: options.command ?? ['/bin/bash', '--login'],
-    terminal: options.terminal,
-    idRange,
-    cgroupsPath: cgroupPath,
-    limits,
-    cgroups: context.resourceHost,
-    maskProc: context.maskProc,
-    seccomp: context.seccomp,
-  });
+  let spec: ReturnType<typeof buildSpec>;
   try {
+    const root = await context.rootfs.acquire(idRange);
+    spec = buildSpec({
+      rootfs: root.rootfs,
+      idmappedDirs: root.idmappedDirs,
+      hostname: context.hostname,
+      args: options.command ?? ['/bin/bash', '--login'],
+      terminal: options.terminal,
+      idRange,
+      cgroupsPath: cgroupPath,
+      limits,
+      cgroups: context.resourceHost,
+      maskProc: context.maskProc,
+      seccomp: context.seccomp,
+    });
     await mkdir(bundle, { recursive: true, mode: 0o700 });
     await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
     if (layout !== 'v2') await delegateV1(hierarchies, cgroupPath, idRange.hostId);
@@ -147,7 +148,9 @@ export async function createSandbox(
       hierarchies.map((hierarchy) => removeCgroupTree(`${hierarchy}/${cgroupPath}`)),
     );
     await rm(bundle, { recursive: true, force: true });
+    await context.rootfs.release(idRange);
     context.ids.release(idRange);
+    if (error instanceof SandboxError) throw error;
     throw new SandboxError('start-failed', `Cannot prepare sandbox ${id}.`, { cause: error });
   }
 
@@ -244,6 +247,8 @@ export async function createSandbox(
           );
         }
         await rm(bundle, { recursive: true, force: true });
+        // The rootfs first: once the range is free, a new sandbox may take it (and its copy).
+        await context.rootfs.release(idRange);
         context.ids.release(idRange);
       })();
       return destroyed;
