@@ -9,16 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import {
-  CLOSE_CODES,
-  PROTOCOL_VERSION,
-  SUBPROTOCOL,
-  TERMINAL_LIMITS,
-  decodeServerMessage,
-  encodeMessage,
-  type ClientMessage,
-  type ServerMessage,
-} from '../../lib/protocol/index.js';
+import { CLOSE_CODES, SUBPROTOCOL, TERMINAL_LIMITS } from '../../lib/protocol/index.js';
 import { loadConfig } from '../config.js';
 import { openSandboxHost, type SandboxHost } from '../sandbox/index.js';
 import { SessionRegistry } from '../sessions/registry.js';
@@ -26,13 +17,12 @@ import type { Session } from '../sessions/session.js';
 import { createTerminalGateway, type TerminalGateway } from './gateway.js';
 import { AUTH_FAILURE_DEFAULTS, TRANSPORT_DEFAULTS } from './defaults.js';
 import { FailureLimiter } from '../rate-limit.js';
+import { TestClient, waitFor, type TestClientOptions } from './test-client.js';
 
 const ORIGIN = 'http://allowed.test';
 const MAX_PAYLOAD_BYTES = 64 * 1024;
 /** Short enough that "closing ends the session" is observable within one test. */
 const ORPHAN_TIMEOUT_MS = 1500;
-/** Every wait gives up well inside a test's own 10 s budget, so a failure fails fast. */
-const WAIT_MS = 7000;
 const PROMPT = /root@nestbox:~# $/;
 
 const config = loadConfig({
@@ -96,22 +86,6 @@ afterAll(async () => {
   });
 });
 
-/** Polls `probe` until it returns a value; throws naming `what` after `timeoutMs`. */
-async function waitFor<T>(
-  probe: () => T | undefined,
-  what: string,
-  timeoutMs = WAIT_MS,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Container ids in this run directory's crun state, asked of crun itself. */
@@ -129,145 +103,12 @@ function crunList(): Promise<string[]> {
   });
 }
 
-interface ConnectOptions {
-  session: Session;
-  /** Overrides for the query string; `null` leaves the parameter out. */
-  id?: string | null;
-  token?: string | null;
-  /** `null` sends no Origin header at all. */
-  origin?: string | null;
-  /** `null` offers no subprotocol at all. */
-  protocol?: string | null;
-  /** Send the hello on open (default true). */
-  hello?: boolean;
-}
+type ConnectOptions = Omit<TestClientOptions, 'port' | 'origin'> & { origin?: string | null };
 
-type Event =
-  | { kind: 'binary'; data: Buffer }
-  | { kind: 'text'; text: string; message: ServerMessage | undefined }
-  | { kind: 'close'; code: number; reason: string }
-  | { kind: 'http'; status: number };
-
-/** A scripted browser that records every frame, in order, and acks output like xterm.js. */
-class Client {
-  readonly ws: WebSocket;
-  readonly events: Event[] = [];
-
+/** A scripted browser on this test's server, from the allowed origin unless told otherwise. */
+class Client extends TestClient {
   constructor(options: ConnectOptions) {
-    const id = options.id === undefined ? options.session.id : options.id;
-    const token = options.token === undefined ? options.session.token : options.token;
-    const query = new URLSearchParams();
-    if (id !== null) query.set('session', id);
-    if (token !== null) query.set('token', token);
-    const url = `ws://127.0.0.1:${port}/api/terminal?${query.toString()}`;
-    const protocol = options.protocol === undefined ? SUBPROTOCOL : options.protocol;
-    const origin = options.origin === undefined ? ORIGIN : options.origin;
-    const clientOptions = origin === null ? {} : { origin };
-    this.ws =
-      protocol === null
-        ? new WebSocket(url, clientOptions)
-        : new WebSocket(url, protocol, clientOptions);
-    this.ws.on('unexpected-response', (_request, response) => {
-      this.events.push({ kind: 'http', status: response.statusCode ?? 0 });
-      response.resume();
-      this.ws.terminate();
-    });
-    this.ws.on('error', () => undefined);
-    this.ws.on('open', () => {
-      if (options.hello !== false) {
-        this.send({
-          type: 'hello',
-          version: PROTOCOL_VERSION,
-          terminal: 1,
-          offset: 0,
-          cols: 80,
-          rows: 24,
-        });
-      }
-    });
-    this.ws.on('message', (data: Buffer, isBinary) => {
-      if (isBinary) {
-        this.events.push({ kind: 'binary', data });
-        this.send({ type: 'ack', bytes: data.length });
-        return;
-      }
-      const text = data.toString('utf8');
-      const decoded = decodeServerMessage(text);
-      this.events.push({ kind: 'text', text, message: decoded.ok ? decoded.message : undefined });
-    });
-    this.ws.on('close', (code, reason) => {
-      this.events.push({ kind: 'close', code, reason: reason.toString() });
-    });
-  }
-
-  /** Everything the pty sent, from binary frames only. */
-  get output(): string {
-    return Buffer.concat(
-      this.events.flatMap((event) => (event.kind === 'binary' ? [event.data] : [])),
-    ).toString('utf8');
-  }
-
-  get textFrames(): Extract<Event, { kind: 'text' }>[] {
-    return this.events.filter((event) => event.kind === 'text');
-  }
-
-  get messages(): ServerMessage[] {
-    return this.textFrames.flatMap((frame) => (frame.message ? [frame.message] : []));
-  }
-
-  send(message: ClientMessage): void {
-    this.ws.send(encodeMessage(message));
-  }
-
-  type(text: string): void {
-    this.ws.send(Buffer.from(text), { binary: true });
-  }
-
-  waitForOutput(pattern: RegExp): Promise<RegExpExecArray> {
-    return waitFor(() => pattern.exec(this.output) ?? undefined, `output ${String(pattern)}`);
-  }
-
-  /** Waits for `pattern` in the output that arrives after this call. */
-  async waitForNewOutput(pattern: RegExp): Promise<RegExpExecArray> {
-    const from = this.output.length;
-    return waitFor(
-      () => pattern.exec(this.output.slice(from)) ?? undefined,
-      `new output ${String(pattern)}`,
-    );
-  }
-
-  waitForMessage<T extends ServerMessage['type']>(
-    type: T,
-  ): Promise<Extract<ServerMessage, { type: T }>> {
-    return waitFor(
-      () =>
-        this.messages.find(
-          (message): message is Extract<ServerMessage, { type: T }> => message.type === type,
-        ),
-      `a ${type} message`,
-    );
-  }
-
-  waitForClose(): Promise<{ code: number; reason: string }> {
-    return waitFor(
-      () => this.events.find((event) => event.kind === 'close'),
-      'the connection to close',
-    );
-  }
-
-  /** The HTTP status of a refused upgrade. */
-  async refusedWith(): Promise<number> {
-    const refusal = await waitFor(
-      () => this.events.find((event) => event.kind === 'http' || event.kind === 'close'),
-      'the upgrade to be answered',
-    );
-    if (refusal.kind !== 'http') throw new Error(`the upgrade was accepted: ${refusal.kind}`);
-    return refusal.status;
-  }
-
-  async close(): Promise<void> {
-    this.ws.close(1000, 'bye');
-    await this.waitForClose();
+    super({ ...options, port, origin: options.origin === undefined ? ORIGIN : options.origin });
   }
 }
 

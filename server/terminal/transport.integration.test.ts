@@ -10,10 +10,7 @@ import {
   CLOSE_CODES,
   PROTOCOL_VERSION,
   SUBPROTOCOL,
-  decodeServerMessage,
   encodeMessage,
-  type ClientMessage,
-  type ServerMessage,
 } from '../../lib/protocol/index.js';
 import { loadConfig } from '../config.js';
 import { openSandboxHost, type SandboxHost } from '../sandbox/index.js';
@@ -22,6 +19,7 @@ import type { Session } from '../sessions/session.js';
 import { createTerminalGateway, type TerminalGateway } from './gateway.js';
 import { AUTH_FAILURE_DEFAULTS, TRANSPORT_DEFAULTS } from './defaults.js';
 import { FailureLimiter } from '../rate-limit.js';
+import { TestClient, waitFor, type TestClientOptions } from './test-client.js';
 
 const ORIGIN = 'http://lab.test';
 const ESC = String.fromCharCode(0x1b);
@@ -75,121 +73,12 @@ afterAll(async () => {
   server.close();
 });
 
-async function waitFor<T>(
-  probe: () => T | undefined,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+type ClientOptions = Omit<TestClientOptions, 'port' | 'origin'> & { origin?: string };
 
-interface ClientOptions {
-  session: Session;
-  token?: string;
-  origin?: string;
-  protocol?: string;
-  terminal?: number;
-  offset?: number;
-  /** Ack output as it arrives (a fast browser); false models a browser that stopped rendering. */
-  autoAck?: boolean;
-  hello?: boolean;
-}
-
-/** A scripted browser: says hello, collects output and control messages, acks on request. */
-class Client {
-  readonly ws: WebSocket;
-  output = Buffer.alloc(0);
-  readonly messages: ServerMessage[] = [];
-  closed: { code: number; reason: string } | undefined;
-  httpStatus: number | undefined;
-  private unacked = 0;
-
-  constructor(private readonly options: ClientOptions) {
-    const { session } = options;
-    const token = options.token ?? session.token;
-    this.ws = new WebSocket(
-      `ws://127.0.0.1:${port}/api/terminal?session=${session.id}&token=${token}`,
-      options.protocol ?? SUBPROTOCOL,
-      { origin: options.origin ?? ORIGIN },
-    );
-    this.ws.on('unexpected-response', (_request, response) => {
-      this.httpStatus = response.statusCode;
-      this.closed = { code: -1, reason: 'http' };
-    });
-    this.ws.on('error', () => undefined);
-    this.ws.on('open', () => {
-      if (options.hello !== false) {
-        this.send({
-          type: 'hello',
-          version: PROTOCOL_VERSION,
-          terminal: options.terminal ?? 1,
-          offset: options.offset ?? 0,
-          cols: 80,
-          rows: 24,
-        });
-      }
-    });
-    this.ws.on('message', (data: Buffer, isBinary) => {
-      if (isBinary) {
-        this.output = Buffer.concat([this.output, data]);
-        if (options.autoAck === false) this.unacked += data.length;
-        else this.send({ type: 'ack', bytes: data.length });
-        return;
-      }
-      const decoded = decodeServerMessage(data.toString());
-      if (decoded.ok) this.messages.push(decoded.message);
-    });
-    this.ws.on('close', (code, reason) => {
-      this.closed ??= { code, reason: reason.toString() };
-    });
-  }
-
-  get text(): string {
-    return this.output.toString('latin1');
-  }
-
-  send(message: ClientMessage): void {
-    this.ws.send(encodeMessage(message));
-  }
-
-  type(text: string): void {
-    this.ws.send(Buffer.from(text), { binary: true });
-  }
-
-  ackAll(): void {
-    this.send({ type: 'ack', bytes: this.unacked });
-    this.unacked = 0;
-  }
-
-  waitForText(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray> {
-    return waitFor(() => pattern.exec(this.text) ?? undefined, String(pattern), timeoutMs);
-  }
-
-  waitForMessage<T extends ServerMessage['type']>(
-    type: T,
-  ): Promise<Extract<ServerMessage, { type: T }>> {
-    return waitFor(
-      () =>
-        this.messages.find(
-          (message): message is Extract<ServerMessage, { type: T }> => message.type === type,
-        ),
-      `a ${type} message`,
-    );
-  }
-
-  waitForClose(): Promise<{ code: number; reason: string }> {
-    return waitFor(() => this.closed, 'the connection to close');
-  }
-
-  async close(): Promise<void> {
-    this.ws.close();
-    await this.waitForClose();
+/** A scripted browser on this test's server, from the allowed origin unless told otherwise. */
+class Client extends TestClient {
+  constructor(options: ClientOptions) {
+    super({ ...options, port, origin: options.origin ?? ORIGIN });
   }
 }
 
@@ -200,7 +89,7 @@ async function newSession(): Promise<Session> {
 async function readyClient(options: ClientOptions): Promise<Client> {
   const client = new Client(options);
   await client.waitForMessage('ready');
-  await client.waitForText(/root@nestbox:~# $/);
+  await client.waitForOutput(/root@nestbox:~# $/);
   return client;
 }
 
@@ -209,7 +98,7 @@ describe('the terminal transport', () => {
     const session = await newSession();
     const client = await readyClient({ session });
     client.type('echo $((6*7))\r');
-    await client.waitForText(/\b42\r\n/);
+    await client.waitForOutput(/\b42\r\n/);
     await session.end('ended');
   });
 
@@ -226,11 +115,11 @@ describe('the terminal transport', () => {
     const hex = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0')).join(
       '',
     );
-    await client.waitForText(new RegExp(hex));
+    await client.waitForOutput(new RegExp(hex));
     const all = Buffer.from(Array.from({ length: 256 }, (_, byte) => byte));
     await waitFor(
       () =>
-        client.output.includes(Buffer.concat([Buffer.from('<<'), all, Buffer.from('>>')]))
+        client.bytes.includes(Buffer.concat([Buffer.from('<<'), all, Buffer.from('>>')]))
           ? true
           : undefined,
       'the 256 bytes',
@@ -243,10 +132,10 @@ describe('the terminal transport', () => {
     const client = await readyClient({ session });
     client.ws.send(JSON.stringify({ type: 'resize', cols: 1e9, rows: -1 }));
     client.type('stty size\r');
-    await client.waitForText(/\b1 1000\r\n/);
+    await client.waitForOutput(/\b1 1000\r\n/);
     client.send({ type: 'resize', cols: 123, rows: 45 });
     client.type('stty size\r');
-    await client.waitForText(/\b45 123\r\n/);
+    await client.waitForOutput(/\b45 123\r\n/);
     expect(client.closed).toBeUndefined();
     await session.end('ended');
   });
@@ -264,7 +153,7 @@ describe('the terminal transport', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     // Paused means paused: not one more byte was read from the pty.
     expect(terminal.outputOffset).toBe(offsetWhilePaused);
-    expect(client.output.length).toBeLessThanOrEqual(HIGH_WATERMARK + 64 * 1024);
+    expect(client.bytes.length).toBeLessThanOrEqual(HIGH_WATERMARK + 64 * 1024);
 
     client.ackAll();
     await waitFor(
@@ -278,7 +167,7 @@ describe('the terminal transport', () => {
     }, 5);
     try {
       // (bash may switch bracketed paste back on, ESC [?2004h, before the prompt)
-      await client.waitForText(new RegExp(`\\^C\r\n(${ESC}\\[\\?2004h)?root@nestbox:~# $`));
+      await client.waitForOutput(new RegExp(`\\^C\r\n(${ESC}\\[\\?2004h)?root@nestbox:~# $`));
     } finally {
       clearInterval(ackLoop);
     }
@@ -289,16 +178,16 @@ describe('the terminal transport', () => {
     const session = await newSession();
     const first = await readyClient({ session });
     first.type('for i in $(seq 1 400); do echo line-$i; done; sleep 0.5; echo finished-$((1+1))\r');
-    await first.waitForText(/line-100\r\n/);
+    await first.waitForOutput(/line-100\r\n/);
     await first.close();
-    const kept = first.output;
+    const kept = first.bytes;
 
     const second = await readyClient({ session, offset: kept.length });
     const ready = await second.waitForMessage('ready');
     expect(ready.offset).toBe(kept.length);
     expect(ready.lost).toBe(0);
-    await second.waitForText(/finished-2\r\n/);
-    const whole = Buffer.concat([kept, second.output]).toString();
+    await second.waitForOutput(/finished-2\r\n/);
+    const whole = Buffer.concat([kept, second.bytes]).toString();
     const lines = whole.match(/^line-\d+\r$/gm) ?? [];
     expect(lines).toEqual(Array.from({ length: 400 }, (_, index) => `line-${index + 1}\r`));
     await session.end('ended');
@@ -315,11 +204,11 @@ describe('the terminal transport', () => {
       'the flood',
     );
 
-    const second = new Client({ session, offset: first.output.length });
+    const second = new Client({ session, offset: first.bytes.length });
     const ready = await second.waitForMessage('ready');
     expect(ready.lost).toBeGreaterThan(100_000);
-    expect(ready.offset).toBe(first.output.length + ready.lost);
-    await second.waitForText(/done-5\r\n/);
+    expect(ready.offset).toBe(first.bytes.length + ready.lost);
+    await second.waitForOutput(/done-5\r\n/);
     await session.end('ended');
   });
 
@@ -331,7 +220,7 @@ describe('the terminal transport', () => {
     expect(notice.code).toBe('taken-over');
     expect((await first.waitForClose()).code).toBe(CLOSE_CODES.takenOver);
     second.type('echo still-$((3*3))\r');
-    await second.waitForText(/still-9/);
+    await second.waitForOutput(/still-9/);
     await session.end('ended');
   });
 
@@ -341,10 +230,10 @@ describe('the terminal transport', () => {
     const two = await readyClient({ session, terminal: 2 });
     one.type('echo "one=$$ $(hostname)"\r');
     two.type('echo "two=$$ $(hostname)"; ps -e -o comm= | sort | uniq -c | grep bash\r');
-    const [, pidOne] = await one.waitForText(/one=(\d+) nestbox/);
-    const [, pidTwo] = await two.waitForText(/two=(\d+) nestbox/);
+    const [, pidOne] = await one.waitForOutput(/one=(\d+) nestbox/);
+    const [, pidTwo] = await two.waitForOutput(/two=(\d+) nestbox/);
     expect(pidOne).not.toBe(pidTwo);
-    await two.waitForText(/\s2 bash/);
+    await two.waitForOutput(/\s2 bash/);
     await session.end('ended');
   });
 
@@ -389,7 +278,7 @@ describe('the terminal gateway refuses', () => {
     expect((await badText.waitForClose()).code).toBe(1007);
     const good = await readyClient({ session });
     good.type('echo alive\r');
-    await good.waitForText(/\balive\r\n/);
+    await good.waitForOutput(/\balive\r\n/);
   });
 });
 
