@@ -101,7 +101,7 @@ export function readAssets(
   details: JsonObject,
   paths: readonly string[],
 ): AssetCopy[] {
-  const assets = checker.object(details, 'assets', '"details"', false);
+  const assets = checker.object(details, 'assets', '"details"');
   if (assets === undefined) return [];
   const prefix = `${ASSETS_DIR}/`;
   const assetFiles = paths

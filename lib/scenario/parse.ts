@@ -162,8 +162,8 @@ function readScripts(
 /** How to read one page: its name in messages, and what it defaults to. */
 interface PageKind {
   where: string;
-  /** Steps must have a title; the intro and finish default to this one. */
-  defaultTitle?: string;
+  /** Killercoda lets any page leave out its title ("Step 2", "Finish" then stand in). */
+  defaultTitle: string;
   /** Markdown files tried, in order, when the page has no `text`. */
   textDefaults: TextDefaults;
   /** The step number, for the stepN/solve.sh convention. */
@@ -177,41 +177,26 @@ function readPage(
   { where, defaultTitle, textDefaults, step }: PageKind,
 ): Page | undefined {
   checker.checkKeys(object, KEYS.page, where);
-  const title =
-    defaultTitle === undefined
-      ? checker.requiredString(object, 'title', where, '"Look around"')?.value
-      : (checker.optionalString(object, 'title', where) ?? defaultTitle);
+  const title = checker.optionalString(object, 'title', where) ?? defaultTitle;
   const file = readMarkdownPath(checker, folder, object, where, textDefaults);
   const scripts = readScripts(checker, folder, object, where, step);
   const answer = readNamedFile(checker, folder, object, 'answer', where, 'step1-answer.md');
   const markdown = file === undefined ? undefined : folder.text.get(file);
-  if (title === undefined || file === undefined || markdown === undefined) return undefined;
+  if (file === undefined || markdown === undefined) return undefined;
   if (scripts === undefined) return undefined;
   const page: Page = { title, file, markdown, ...scripts, line: object.line };
   if (answer !== undefined) page.answer = answer.content;
   return page;
 }
 
+/** The steps; none at all is a playground, a terminal with an intro (Killercoda allows it). */
 function readSteps(checker: Checker, folder: Folder, details: JsonObject): Page[] | undefined {
   const found = member(details, 'steps');
-  if (found === undefined) {
-    checker.error(
-      details.line,
-      '"details" needs a "steps" list, for example "steps": [{ "title": "Look around", "text": "step1.md" }].',
-    );
-    return undefined;
-  }
+  if (found === undefined || found.value.kind === 'null') return [];
   if (found.value.kind !== 'array') {
     checker.error(
       found.keyLine,
       `"details.steps" must be a list [ ... ] of steps, not ${describeType(found.value)}.`,
-    );
-    return undefined;
-  }
-  if (found.value.items.length === 0) {
-    checker.error(
-      found.keyLine,
-      '"details.steps" is empty; add at least one step: { "title": "...", "text": "step1.md" }.',
     );
     return undefined;
   }
@@ -229,7 +214,12 @@ function readSteps(checker: Checker, folder: Folder, details: JsonObject): Page[
       continue;
     }
     const textDefaults = [`step${number}/text.md`, `step${number}.md`];
-    const page = readPage(checker, folder, item, { where, textDefaults, step: number });
+    const page = readPage(checker, folder, item, {
+      where,
+      defaultTitle: where,
+      textDefaults,
+      step: number,
+    });
     if (page === undefined) complete = false;
     else steps.push(page);
   }
@@ -250,6 +240,28 @@ function checkDuplicateTitles(checker: Checker, steps: readonly Page[]): void {
       `Step ${index + 1} has the same title as step ${first}, "${step.title}"; give each step its own title so learners can tell them apart.`,
     );
   }
+}
+
+const INTRO_FILE = 'intro.md';
+
+/** An object index.json left out, read as if written `{}` at `line`. */
+function emptyObject(line: number): JsonObject {
+  return { kind: 'object', line, members: [] };
+}
+
+/**
+ * The intro of a scenario that has neither `details.intro` nor intro.md, as Killercoda's
+ * examples often do: the description stands in, and the lint says to write intro.md.
+ */
+function descriptionIntro(description: string): Page {
+  return {
+    title: 'Introduction',
+    file: INTRO_FILE,
+    markdown: description,
+    scripts: {},
+    scriptFiles: {},
+    line: 1,
+  };
 }
 
 function singleError(line: number, message: string): ParseResult {
@@ -308,33 +320,30 @@ export function parseScenario(
     checker.error(legacy.keyLine, 'index.json "katacodaLegacy" must be true or false.');
   }
 
-  const details = checker.object(root, 'details', 'index.json', true);
-  let intro: Page | undefined;
-  let steps: Page[] | undefined;
-  let finish: Page | undefined;
-  let assets: Scenario['assets'] = [];
-  if (details !== undefined) {
-    checker.checkKeys(details, KEYS.details, '"details"');
-    const introObject = checker.object(details, 'intro', '"details"', true);
-    if (introObject !== undefined) {
-      intro = readPage(checker, folder, introObject, {
-        where: 'The intro',
-        defaultTitle: 'Introduction',
-        textDefaults: ['intro.md'],
-      });
-    }
-    steps = readSteps(checker, folder, details);
-    if (steps !== undefined) checkDuplicateTitles(checker, steps);
-    const finishObject = checker.object(details, 'finish', '"details"', false);
-    if (finishObject !== undefined) {
-      finish = readPage(checker, folder, finishObject, {
-        where: 'The finish',
-        defaultTitle: 'Finish',
-        textDefaults: ['finish.md'],
-      });
-    }
-    assets = readAssets(checker, details, folder.paths);
-  }
+  // Killercoda's smallest scenario is a title and an image id: no details, no intro, no steps.
+  const details = checker.object(root, 'details', 'index.json') ?? emptyObject(root.line);
+  checker.checkKeys(details, KEYS.details, '"details"');
+  const introObject = checker.object(details, 'intro', '"details"');
+  const intro =
+    introObject !== undefined || folder.text.has(INTRO_FILE)
+      ? readPage(checker, folder, introObject ?? emptyObject(details.line), {
+          where: 'The intro',
+          defaultTitle: 'Introduction',
+          textDefaults: [INTRO_FILE],
+        })
+      : descriptionIntro(description);
+  const steps = readSteps(checker, folder, details);
+  if (steps !== undefined) checkDuplicateTitles(checker, steps);
+  const finishObject = checker.object(details, 'finish', '"details"');
+  const finish =
+    finishObject === undefined
+      ? undefined
+      : readPage(checker, folder, finishObject, {
+          where: 'The finish',
+          defaultTitle: 'Finish',
+          textDefaults: ['finish.md'],
+        });
+  const assets = readAssets(checker, details, folder.paths);
 
   const { errors, warnings } = checker;
   if (errors.length > 0 || title === undefined || intro === undefined || steps === undefined) {

@@ -150,7 +150,7 @@ describe('loadScenario', () => {
     const result = await loadScenario(dir, 'alpha');
     expect(result.ok).toBe(false);
     if (result.ok || result.reason !== 'invalid') return;
-    expect(result.errors.map((e) => e.line)).toEqual([1, 1]);
+    expect(result.errors.map((e) => e.line)).toEqual([1]);
   });
 });
 
