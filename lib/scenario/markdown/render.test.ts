@@ -92,6 +92,19 @@ describe('fenced code', () => {
     expect(out.match(/code-line highlighted/g)).toHaveLength(2);
   });
 
+  it('clips highlight ranges to the block, however large they are written', () => {
+    const ranges = Array.from({ length: 2000 }, (_, i) => `${i * 10_000}-${i * 10_000 + 9_999}`);
+    const out = html(`\`\`\`bash{${ranges.join(',')}}\nls\npwd\n\`\`\``);
+    expect(out.match(/code-line highlighted/g)).toHaveLength(2);
+  });
+
+  it('reads a closing fence followed by a long run of spaces in linear time', () => {
+    const started = Date.now();
+    const out = html(`\`\`\`\nls\n\`\`\`${' '.repeat(200_000)}x\n`);
+    expect(out).toContain('<pre');
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
   it('splits highlighted spans that cross lines, keeping the text intact', () => {
     const tree = renderLesson('```python{2}\nx = """one\ntwo"""\n```', CONTEXT);
     const out = toHtml(tree);
