@@ -207,6 +207,18 @@ describe('parseScenario', () => {
     expect(scenarioOf(parseScenario('hello', folder(index))).steps).toEqual([]);
   });
 
+  it('refuses more steps than any lesson needs, at the steps line', () => {
+    const steps = Array.from({ length: 101 }, () => ({ text: 'step1.md' }));
+    const index = `{\n"title": "t",\n"details": {\n"steps": ${JSON.stringify(steps)}}}`;
+    expect(errorsOf(parseScenario('hello', folder(index)))).toEqual([
+      {
+        file: 'index.json',
+        line: 4,
+        message: expect.stringMatching(/has 101 steps; the limit is 100/) as unknown,
+      },
+    ]);
+  });
+
   it("accepts Killercoda's smallest scenario, a title and an image id", () => {
     const index = '{"title": "Ubuntu simple", "backend": {"imageid": "ubuntu"}}';
     const scenario = scenarioOf(parseScenario('hello', new Map([['index.json', index]])));

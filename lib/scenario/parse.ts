@@ -189,6 +189,9 @@ function readPage(
   return page;
 }
 
+/** Far more than any lesson needs; it bounds the pages one scenario makes the server render. */
+const MAX_STEPS = 100;
+
 /** The steps; none at all is a playground, a terminal with an intro (Killercoda allows it). */
 function readSteps(checker: Checker, folder: Folder, details: JsonObject): Page[] | undefined {
   const found = member(details, 'steps');
@@ -197,6 +200,14 @@ function readSteps(checker: Checker, folder: Folder, details: JsonObject): Page[
     checker.error(
       found.keyLine,
       `"details.steps" must be a list [ ... ] of steps, not ${describeType(found.value)}.`,
+    );
+    return undefined;
+  }
+  if (found.value.items.length > MAX_STEPS) {
+    checker.error(
+      found.keyLine,
+      `"details.steps" has ${found.value.items.length} steps; the limit is ${MAX_STEPS}. ` +
+        'Split the lesson into several scenarios and list them in a course (structure.json).',
     );
     return undefined;
   }
