@@ -15,7 +15,7 @@ import { isValidSlug } from '../../lib/scenario/index';
 import { watchFolder } from './watch';
 
 /** Streams open at once, over all scenarios and clients. */
-export const MAX_EVENT_STREAMS = 32;
+const MAX_EVENT_STREAMS = 32;
 /** A comment this often keeps proxies from closing an idle stream. */
 const HEARTBEAT_MS = 25_000;
 

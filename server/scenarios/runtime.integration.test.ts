@@ -222,6 +222,15 @@ describe('nestbox scenario test', () => {
     expect(result.status).toBe(0);
   });
 
+  it('runs the shapes of Killercoda’s own examples: no intro, an untitled step, a dot-file asset', () => {
+    const result = run(`${FIXTURES}/killercoda-shapes`);
+    expect(result.stdout).toMatch(
+      /killercoda-shapes\s+1 Step 1\s+pass\s+fails before, passes after solve/,
+    );
+    expect(result.stdout).toMatch(/^1 passed, 0 failed$/m);
+    expect(result.status).toBe(0);
+  });
+
   it('runs a Katacoda-era scenario: courseData, code, and verify scripts that print done', () => {
     const result = run(`${FIXTURES}/katacoda-example`);
     expect(result.stdout).toMatch(/katacoda-example\s+1 Count the lines\s+pass/);
