@@ -92,6 +92,8 @@ describe('unknown keys', () => {
       id: 'demo',
       icon: 'fa-docker',
       pathwayTitle: 'P',
+      private: 'true',
+      files: ['app.py'],
       title: 'Demo',
       details: { ...DETAILS, intro: { text: 'intro.md', credits: 'Me' } },
       environment: { uilayout: 'terminal', uimessage1: 'hi', showdashboard: true, dashboards: [] },
