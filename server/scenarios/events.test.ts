@@ -52,6 +52,23 @@ describe('ScenarioEvents', () => {
     expect(events.counts).toEqual({ streams: 0, watchers: 0 });
   });
 
+  it('ends the streams of a folder that is replaced, and watches the new one on reconnect', async () => {
+    await mkdir(join(dir, 'moving'));
+    const events = new ScenarioEvents(dir);
+    const first = await events.open('moving', new AbortController().signal);
+    await readUntil(first, ': watching');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await rm(join(dir, 'moving'), { recursive: true });
+    await mkdir(join(dir, 'moving'));
+    expect(await readUntil(first, 'data: changed')).toContain('data: changed');
+    expect(events.counts).toEqual({ streams: 0, watchers: 0 });
+    const second = await events.open('moving', new AbortController().signal);
+    await readUntil(second, ': watching');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await writeFile(join(dir, 'moving/index.json'), '{}');
+    expect(await readUntil(second, 'data: changed')).toContain('data: changed');
+  });
+
   it.each(['missing', 'linked', '..', 'Demo', 'demo%2F..'])(
     'answers 404 for the slug %s and holds nothing open',
     async (slug) => {

@@ -7,7 +7,8 @@
  * host-wide budget), and a cap on streams overall, answered with 503. Route handlers do not see
  * the peer's address, so the cap is global rather than per client; in development the clients
  * are the author's own browsers. Only an existing, non-symlinked scenario folder is watched,
- * so a made-up slug cannot hold a connection open.
+ * so a made-up slug cannot hold a connection open. When the folder is deleted or replaced, its
+ * streams end after one last `changed`, and the browser's reconnect watches the new folder.
  */
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,8 +20,14 @@ const MAX_EVENT_STREAMS = 32;
 /** A comment this often keeps proxies from closing an idle stream. */
 const HEARTBEAT_MS = 25_000;
 
+interface Listener {
+  changed: () => void;
+  /** The folder was deleted or replaced: the stream ends, and the browser reconnects. */
+  gone: () => void;
+}
+
 interface Watched {
-  listeners: Set<() => void>;
+  listeners: Set<Listener>;
   stop: () => void;
 }
 
@@ -53,8 +60,19 @@ export class ScenarioEvents {
         const send = (text: string) => {
           if (open) controller.enqueue(encoder.encode(text));
         };
-        const unsubscribe = this.subscribe(slug, () => {
-          send('data: changed\n\n');
+        const end = () => {
+          const wasOpen = open;
+          dispose?.();
+          if (wasOpen) controller.close();
+        };
+        const unsubscribe = this.subscribe(slug, {
+          changed: () => {
+            send('data: changed\n\n');
+          },
+          gone: () => {
+            send('data: changed\n\n');
+            end();
+          },
         });
         const heartbeat = setInterval(() => {
           send(': still here\n\n');
@@ -66,14 +84,10 @@ export class ScenarioEvents {
           unsubscribe();
           this.streams--;
         };
-        const onAbort = () => {
-          const wasOpen = open;
-          dispose?.();
-          if (wasOpen) controller.close();
-        };
-        if (signal.aborted) onAbort();
-        else signal.addEventListener('abort', onAbort, { once: true });
-        send(': watching\n\n');
+        if (signal.aborted) end();
+        else signal.addEventListener('abort', end, { once: true });
+        // `retry`: after the folder is replaced, the browser reconnects to the new one in 1 s.
+        send('retry: 1000\n: watching\n\n');
       },
       cancel: () => {
         dispose?.();
@@ -97,13 +111,21 @@ export class ScenarioEvents {
   }
 
   /** Adds a listener to the scenario's one watcher, starting it for the first listener. */
-  private subscribe(slug: string, listener: () => void): () => void {
+  private subscribe(slug: string, listener: Listener): () => void {
     let watched = this.watched.get(slug);
     if (watched === undefined) {
-      const listeners = new Set<() => void>();
-      const stop = watchFolder(join(this.dir, slug), () => {
-        for (const notify of listeners) notify();
-      });
+      const listeners = new Set<Listener>();
+      const stop = watchFolder(
+        join(this.dir, slug),
+        () => {
+          for (const each of listeners) each.changed();
+        },
+        () => {
+          // The next stream for this slug starts a watcher on whatever folder is there then.
+          if (this.watched.get(slug)?.listeners === listeners) this.watched.delete(slug);
+          for (const each of [...listeners]) each.gone();
+        },
+      );
       watched = { listeners, stop };
       this.watched.set(slug, watched);
     }
@@ -113,7 +135,7 @@ export class ScenarioEvents {
       entry.listeners.delete(listener);
       if (entry.listeners.size > 0) return;
       entry.stop();
-      this.watched.delete(slug);
+      if (this.watched.get(slug) === entry) this.watched.delete(slug);
     };
   }
 }
