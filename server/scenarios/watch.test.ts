@@ -40,8 +40,8 @@ describe('watchFolder', () => {
     expect(stop).not.toThrow();
   });
 
-  it('reports a deleted folder as gone, once, and nothing after', async () => {
-    const folder = join(dir, 'step1');
+  /** Watches `folder`, noting each call in order. */
+  async function record(folder: string): Promise<{ calls: string[]; stop: () => void }> {
     const calls: string[] = [];
     const stop = watchFolder(
       folder,
@@ -49,6 +49,12 @@ describe('watchFolder', () => {
       () => calls.push('gone'),
     );
     await settle(50);
+    return { calls, stop };
+  }
+
+  it('reports a deleted folder as gone, once, and nothing after', async () => {
+    const folder = join(dir, 'step1');
+    const { calls, stop } = await record(folder);
     await rm(folder, { recursive: true });
     await settle(400);
     await mkdir(folder);
@@ -61,13 +67,7 @@ describe('watchFolder', () => {
   it('reports a folder replaced by another of the same name as gone', async () => {
     const folder = join(dir, 'step1');
     await mkdir(join(dir, 'fresh'));
-    const calls: string[] = [];
-    const stop = watchFolder(
-      folder,
-      () => calls.push('changed'),
-      () => calls.push('gone'),
-    );
-    await settle(50);
+    const { calls, stop } = await record(folder);
     await rm(folder, { recursive: true });
     await rename(join(dir, 'fresh'), folder);
     await settle(400);
