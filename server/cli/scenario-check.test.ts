@@ -22,6 +22,13 @@ beforeAll(async () => {
     '{\n  "title": "Typo",\n  "details": {\n    "intro": { "text": "intro.md" },\n    "steps": [{ "title": "One", "txt": "step1.md" }]\n  }\n}\n',
   );
   await writeFile(join(dir, 'typo/intro.md'), 'Hi');
+  await mkdir(join(dir, 'warned'));
+  await writeFile(
+    join(dir, 'warned/index.json'),
+    '{\n  "title": "Warned",\n  "titel": "typo",\n  "details": { "steps": [{ "text": "step1.md" }] }\n}\n',
+  );
+  await writeFile(join(dir, 'warned/intro.md'), 'Hi');
+  await writeFile(join(dir, 'warned/step1.md'), 'Do it.');
   await mkdir(join(dir, 'order'));
   await writeFile(
     join(dir, 'order/index.json'),
@@ -49,6 +56,13 @@ describe('nestbox scenario check', () => {
       'Checked 1 scenario: 1 error, 1 warning.',
     ]);
     expect(result.status).toBe(1);
+  });
+
+  it('exits 0 when there are only warnings', () => {
+    const result = check(join(dir, 'warned'));
+    expect(result.stdout).toMatch(/index.json:3: warning: index.json has an unknown key "titel"/);
+    expect(result.stdout).toMatch(/Checked 1 scenario: 0 errors, 1 warning.$/m);
+    expect(result.status).toBe(0);
   });
 
   it('prints errors and warnings in file and line order', () => {
