@@ -207,6 +207,27 @@ describe('parseScenario', () => {
     expect(scenarioOf(parseScenario('hello', folder(index))).steps).toEqual([]);
   });
 
+  it('refuses, at the file, a page too long to render and a script too long for one argument', () => {
+    const files = folder(VALID_INDEX, {
+      'step1.md': 'é'.repeat(140 * 1024),
+      'step2/verify.sh': `echo ${'x'.repeat(101 * 1024)}`,
+    });
+    expect(errorsOf(parseScenario('hello', files))).toEqual([
+      {
+        file: 'step1.md',
+        line: 1,
+        message: 'step1.md is 286720 bytes, more than 262144; split the page into steps.',
+      },
+      {
+        file: 'step2/verify.sh',
+        line: 1,
+        message: expect.stringMatching(
+          /^step2\/verify.sh is 103429 bytes, more than 102400; a script reaches the sandbox as one/,
+        ) as unknown,
+      },
+    ]);
+  });
+
   it('refuses more steps than any lesson needs, at the steps line', () => {
     const steps = Array.from({ length: 101 }, () => ({ text: 'step1.md' }));
     const index = `{\n"title": "t",\n"details": {\n"steps": ${JSON.stringify(steps)}}}`;

@@ -186,7 +186,47 @@ function readPage(
   if (scripts === undefined) return undefined;
   const page: Page = { title, file, markdown, ...scripts, line: object.line };
   if (answer !== undefined) page.answer = answer.content;
-  return page;
+  return checkSizes(checker, page, answer?.path) ? page : undefined;
+}
+
+/** A page's markdown is rendered on every request; a longer page is a book, not a step. */
+const MAX_PAGE_BYTES = 256 * 1024;
+/** Scripts reach the sandbox as one argument of exec, and Linux caps one argument at 128 KiB. */
+const MAX_SCRIPT_BYTES = 100 * 1024;
+
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
+/** Reports, at the file itself, each file of `page` too large for its use; true if none is. */
+function checkSizes(checker: Checker, page: Page, answerFile: string | undefined): boolean {
+  const files: [string | undefined, string | undefined, number, string][] = [
+    [page.file, page.markdown, MAX_PAGE_BYTES, 'split the page into steps'],
+    [answerFile, page.answer, MAX_PAGE_BYTES, 'shorten the solution'],
+    ...Object.entries(page.scriptFiles).map(
+      ([role, path]): [string, string | undefined, number, string] => [
+        path,
+        page.scripts[role as keyof PageScripts],
+        MAX_SCRIPT_BYTES,
+        'a script reaches the sandbox as one command-line argument; put data in assets/ and ' +
+          'let the script read it from there',
+      ],
+    ),
+  ];
+  let fits = true;
+  for (const [path, text, limit, fix] of files) {
+    if (path === undefined || text === undefined) continue;
+    const size = utf8Length(text);
+    if (size <= limit) continue;
+    checker.error(1, `${path} is ${size} bytes, more than ${limit}; ${fix}.`, path);
+    fits = false;
+  }
+  return fits;
 }
 
 /** Far more than any lesson needs; it bounds the pages one scenario makes the server render. */
