@@ -277,13 +277,25 @@ describe('parseScenario', () => {
 });
 
 describe('isValidSlug', () => {
-  it('accepts lowercase words joined by dashes', () => {
+  it('accepts lowercase words joined by dashes or underscores, as Killercoda folders are', () => {
     expect(isValidSlug('hello-sandbox')).toBe(true);
     expect(isValidSlug('k8s-101')).toBe(true);
+    expect(isValidSlug('twitch_sentinel_lab')).toBe(true);
   });
 
   it('rejects anything that could escape a folder or look odd in a URL', () => {
-    for (const slug of ['', '..', '.hidden', '-x', 'Hello', 'a/b', 'a_b', 'a b', 'x'.repeat(65)]) {
+    for (const slug of [
+      '',
+      '..',
+      '.hidden',
+      '-x',
+      '_x',
+      'Hello',
+      'a/b',
+      'a.b',
+      'a b',
+      'x'.repeat(65),
+    ]) {
       expect(isValidSlug(slug)).toBe(false);
     }
   });

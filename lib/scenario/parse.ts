@@ -17,8 +17,11 @@ import { readEnvironment } from './environment';
 
 export { INDEX_FILE };
 
-/** Lowercase letters, digits and dashes: safe in URLs and as a folder name, never `..`. */
-const SLUG = /^[a-z0-9][a-z0-9-]*$/;
+/**
+ * Lowercase letters, digits, dashes and underscores: safe in URLs and as a folder name, never
+ * `..`. Underscores because Killercoda's own examples use them (`twitch_sentinel_lab`).
+ */
+const SLUG = /^[a-z0-9][a-z0-9_-]*$/;
 export const MAX_SLUG_LENGTH = 64;
 
 export function isValidSlug(slug: string): boolean {
@@ -332,7 +335,7 @@ export function parseScenario(
     return singleError(
       1,
       `The folder name "${slug}" cannot be a scenario slug. Rename the folder using only ` +
-        `lowercase letters, digits and dashes (at most ${MAX_SLUG_LENGTH}), starting with a letter or digit.`,
+        `lowercase letters, digits, dashes and underscores (at most ${MAX_SLUG_LENGTH}), starting with a letter or digit.`,
     );
   }
   const source = files.get(INDEX_FILE);

@@ -218,8 +218,9 @@ export async function loadCatalog(dir: string): Promise<Catalog> {
     folders.map(async (folder): Promise<LoadScenarioResult> => {
       if (!isValidSlug(folder)) {
         const message =
-          `"${folder}" is not a valid scenario folder name. Use only lowercase letters, digits ` +
-          'and dashes, starting with a letter or digit; the name becomes the URL /learn/<name>.';
+          `"${folder}" is not a valid scenario folder name. Use only lowercase letters, digits, ` +
+          'dashes and underscores, starting with a letter or digit; the name becomes the URL ' +
+          '/learn/<name>.';
         return {
           ok: false,
           reason: 'invalid',
