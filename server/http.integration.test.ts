@@ -2,17 +2,11 @@
  * The session HTTP API over a real server with real sandboxes. Pages are out of scope here, so
  * the Next.js handler is replaced by a plain 404.
  */
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
-import { createRouter } from './http.js';
-import { openSandboxHost, type SandboxHost } from './sandbox/index.js';
-import { SessionRegistry } from './sessions/registry.js';
-import { openStore } from './store/index.js';
-import { createLabMetrics, type LabMetrics } from './metrics.js';
-import { createTerminalGateway, type TerminalGateway } from './terminal/gateway.js';
-import { AUTH_FAILURE_DEFAULTS, TRANSPORT_DEFAULTS } from './terminal/defaults.js';
-import { FailureLimiter } from './rate-limit.js';
+import type { LabMetrics } from './metrics.js';
+import type { SessionRegistry } from './sessions/registry.js';
+import { startTestApi, type TestApi } from './test-api-server.js';
 
 const ORIGIN = 'http://lab.test';
 const config = loadConfig({
@@ -23,65 +17,34 @@ const config = loadConfig({
   NESTBOX_ID_BASE: '1250000000',
 });
 
-let host: SandboxHost;
+let api: TestApi;
 let registry: SessionRegistry;
-let gateway: TerminalGateway;
-let server: Server;
 let base = '';
 let metrics: LabMetrics;
 
 beforeAll(async () => {
-  host = await openSandboxHost({ ...config, maxSandboxes: 8 });
-  registry = new SessionRegistry(host, {
-    ...config.sessions,
-    ttlMs: 60_000,
-    extendMs: 120_000,
-    maxTtlMs: 150_000,
-    maxSessions: 6,
-    maxSessionsPerClient: 2,
-    sweepIntervalMs: 1000,
-    startTimeoutMs: 10_000,
-  });
-  const authFailures = new FailureLimiter(AUTH_FAILURE_DEFAULTS);
-  metrics = createLabMetrics({
-    sessions: () => registry.size,
-    connections: () => gateway.connections,
-  });
-  gateway = createTerminalGateway(registry, {
-    ...TRANSPORT_DEFAULTS,
-    authFailures,
-    allowedOrigins: [ORIGIN],
-    helloTimeoutMs: 1000,
-    log: () => undefined,
-  });
-  const router = createRouter({
-    registry,
-    gateway,
+  api = await startTestApi({
+    config,
     scenariosDir: config.scenariosDir,
-    allowedOrigins: [ORIGIN],
-    store: openStore(':memory:'),
-    metrics: { registry: metrics.registry, token: 'metrics-secret' },
-    authFailures,
-    nextRequest: (_request, response) => {
-      response.writeHead(404).end();
-      return Promise.resolve();
+    origin: ORIGIN,
+    maxSandboxes: 8,
+    sessions: {
+      ...config.sessions,
+      ttlMs: 60_000,
+      extendMs: 120_000,
+      maxTtlMs: 150_000,
+      maxSessions: 6,
+      maxSessionsPerClient: 2,
+      sweepIntervalMs: 1000,
+      startTimeoutMs: 10_000,
     },
-    nextUpgrade: undefined,
-    log: () => undefined,
+    helloTimeoutMs: 1000,
   });
-  server = createServer((request, response) => {
-    void router.handleRequest(request, response);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ registry, metrics, base } = api);
 });
 
 afterAll(async () => {
-  await gateway.dispose();
-  await registry.dispose();
-  await host.dispose();
-  server.close();
+  await api.dispose();
 });
 
 async function post(path: string, body: string, headers: Record<string, string> = {}) {

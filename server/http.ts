@@ -245,6 +245,26 @@ export function createRouter(deps: RouterDeps) {
   }
 
   /**
+   * What the lesson routes of a session (verify, open) start with: the origin checked, the one
+   * `field` of the JSON body they read, and the session's scenario as it is on disk now.
+   */
+  async function lessonRequest(
+    request: IncomingMessage,
+    session: Session,
+    field: string,
+  ): Promise<{ scenario: Scenario; value: unknown }> {
+    checkOrigin(request);
+    const body = await readJsonBody(request);
+    const value =
+      typeof body === 'object' && body !== null && field in body
+        ? (body as Record<string, unknown>)[field]
+        : undefined;
+    const loaded = await loadScenario(deps.scenariosDir, session.scenario);
+    if (!loaded.ok) throw new HttpError(404, 'scenario-not-found', 'The scenario is gone.');
+    return { scenario: loaded.scenario, value };
+  }
+
+  /**
    * POST /api/sessions/:id/verify {step} -> {passed, hint}: runs the step's check in the
    * session's sandbox, and records a pass in the learner's progress.
    */
@@ -253,15 +273,8 @@ export function createRouter(deps: RouterDeps) {
     response: ServerResponse,
     session: Session,
   ): Promise<void> {
-    checkOrigin(request);
-    const body = await readJsonBody(request);
-    const step =
-      typeof body === 'object' && body !== null && 'step' in body ? body.step : undefined;
-    const loaded = await loadScenario(deps.scenariosDir, session.scenario);
-    if (!loaded.ok) throw new HttpError(404, 'scenario-not-found', 'The scenario is gone.');
-    const page = Number.isSafeInteger(step)
-      ? loaded.scenario.steps[(step as number) - 1]
-      : undefined;
+    const { scenario, value: step } = await lessonRequest(request, session, 'step');
+    const page = Number.isSafeInteger(step) ? scenario.steps[(step as number) - 1] : undefined;
     if (page === undefined)
       throw new HttpError(400, 'bad-request', 'Body must be {"step": N}, N from 1.');
     if (page.scripts.verify === undefined) {
@@ -269,7 +282,7 @@ export function createRouter(deps: RouterDeps) {
       return;
     }
     const result = await runVerify(session, page.scripts.verify, {
-      legacyDone: loaded.scenario.legacyVerify,
+      legacyDone: scenario.legacyVerify,
     });
     deps.onVerify?.(result.passed);
     if (result.passed) deps.store.passStep(session.learner, session.scenario, step as number);
@@ -286,14 +299,9 @@ export function createRouter(deps: RouterDeps) {
     response: ServerResponse,
     session: Session,
   ): Promise<void> {
-    checkOrigin(request);
-    const body = await readJsonBody(request);
-    const page =
-      typeof body === 'object' && body !== null && 'page' in body ? body.page : undefined;
-    const loaded = await loadScenario(deps.scenariosDir, session.scenario);
-    if (!loaded.ok) throw new HttpError(404, 'scenario-not-found', 'The scenario is gone.');
+    const { scenario, value: page } = await lessonRequest(request, session, 'page');
     const opened =
-      typeof page === 'number' ? await lessons.open(session, loaded.scenario, page) : undefined;
+      typeof page === 'number' ? await lessons.open(session, scenario, page) : undefined;
     if (opened === undefined) {
       throw new HttpError(400, 'bad-request', 'Body must be {"page": N}, N a page of the lesson.');
     }

@@ -2,22 +2,15 @@
  * A scenario's assets, background and foreground scripts in live learner sessions, over the
  * real HTTP API and real sandboxes, on the fixture scenario e2e/fixtures/scenarios/runtime-demo.
  */
-import { createServer, type Server } from 'node:http';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
-import { createRouter } from './http.js';
-import { openSandboxHost, type SandboxHost } from './sandbox/index.js';
 import { loadScenario } from './scenarios/catalog.js';
 import { LessonRuntime } from './scenarios/lesson-runtime.js';
-import { SessionRegistry } from './sessions/registry.js';
-import { openStore } from './store/index.js';
-import { createLabMetrics } from './metrics.js';
-import { createTerminalGateway, type TerminalGateway } from './terminal/gateway.js';
-import { AUTH_FAILURE_DEFAULTS, TRANSPORT_DEFAULTS } from './terminal/defaults.js';
-import { FailureLimiter } from './rate-limit.js';
+import type { SessionRegistry } from './sessions/registry.js';
+import { startTestApi, type TestApi } from './test-api-server.js';
 
 const ORIGIN = 'http://lab.test';
 const FIXTURES = resolve('e2e/fixtures/scenarios');
@@ -29,10 +22,8 @@ const config = loadConfig({
   NESTBOX_ID_BASE: '1770000000',
 });
 
-let host: SandboxHost;
+let api: TestApi;
 let registry: SessionRegistry;
-let gateway: TerminalGateway;
-let server: Server;
 let base = '';
 /** A scenarios folder with the fixture plus a scenario whose assets cannot be copied. */
 let scenarios = '';
@@ -60,53 +51,24 @@ beforeAll(async () => {
     }),
   );
 
-  host = await openSandboxHost({ ...config, maxSandboxes: 6 });
-  registry = new SessionRegistry(host, {
-    ...config.sessions,
-    maxSessions: 4,
-    maxSessionsPerClient: 4,
-    sweepIntervalMs: 1000,
-    startTimeoutMs: 10_000,
-  });
-  const authFailures = new FailureLimiter(AUTH_FAILURE_DEFAULTS);
-  const metrics = createLabMetrics({
-    sessions: () => registry.size,
-    connections: () => gateway.connections,
-  });
-  gateway = createTerminalGateway(registry, {
-    ...TRANSPORT_DEFAULTS,
-    authFailures,
-    allowedOrigins: [ORIGIN],
-    log: () => undefined,
-  });
-  const router = createRouter({
-    registry,
-    gateway,
+  api = await startTestApi({
+    config,
     scenariosDir: scenarios,
-    allowedOrigins: [ORIGIN],
-    store: openStore(':memory:'),
-    metrics: { registry: metrics.registry, token: 'metrics-secret' },
-    authFailures,
-    nextRequest: (_request, response) => {
-      response.writeHead(404).end();
-      return Promise.resolve();
+    origin: ORIGIN,
+    maxSandboxes: 6,
+    sessions: {
+      ...config.sessions,
+      maxSessions: 4,
+      maxSessionsPerClient: 4,
+      sweepIntervalMs: 1000,
+      startTimeoutMs: 10_000,
     },
-    nextUpgrade: undefined,
-    log: () => undefined,
   });
-  server = createServer((request, response) => {
-    void router.handleRequest(request, response);
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ registry, base } = api);
 });
 
 afterAll(async () => {
-  await gateway.dispose();
-  await registry.dispose();
-  await host.dispose();
-  server.close();
+  await api.dispose();
   await rm(scenarios, { recursive: true, force: true });
 });
 

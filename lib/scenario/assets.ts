@@ -14,13 +14,13 @@ export const ASSETS_DIR = 'assets';
 /** The one machine a Nestbox lesson has; Killercoda calls its first host `host01`. */
 export const HOST = 'host01';
 /** The sandbox's root is read-only; these are its writable tmpfs mounts. */
-export const WRITABLE_DIRS = ['/root', '/tmp', '/run'] as const;
+const WRITABLE_DIRS = ['/root', '/tmp', '/run'] as const;
 
 /** chmod's numeric and symbolic modes: `755`, `+x`, `u+rwx,go-w`. */
 const CHMOD = /^(?:[0-7]{3,4}|[ugoa]*[-+=][rwxXst]*(?:,[ugoa]*[-+=][rwxXst]*)*)$/;
 
 /** `~` and `~/x` become /root and /root/x; the result has no `..` and no trailing slash. */
-export function sandboxPath(target: string): string | undefined {
+function sandboxPath(target: string): string | undefined {
   const expanded = target === '~' ? '/root' : target.replace(/^~\//, '/root/');
   if (!expanded.startsWith('/')) return undefined;
   const parts = expanded.split('/').filter((part) => part !== '' && part !== '.');
@@ -28,7 +28,7 @@ export function sandboxPath(target: string): string | undefined {
   return `/${parts.join('/')}`;
 }
 
-export function isWritable(path: string): boolean {
+function isWritable(path: string): boolean {
   return WRITABLE_DIRS.some((dir) => path === dir || path.startsWith(`${dir}/`));
 }
 
@@ -101,7 +101,7 @@ export function readAssets(
   details: JsonObject,
   paths: readonly string[],
 ): AssetCopy[] {
-  const assets = checker.object(details, 'assets', '"details"', false);
+  const assets = checker.object(details, 'assets', '"details"');
   if (assets === undefined) return [];
   const prefix = `${ASSETS_DIR}/`;
   const assetFiles = paths

@@ -69,18 +69,10 @@ export class Checker {
     return { value: found.value.value, line: found.value.line };
   }
 
-  /** An object-valued field; `required` decides whether absence is an error. */
-  object(
-    parent: JsonObject,
-    key: string,
-    where: string,
-    required: boolean,
-  ): JsonObject | undefined {
+  /** An optional object-valued field (`null` reads as absent); reports a wrong type. */
+  object(parent: JsonObject, key: string, where: string): JsonObject | undefined {
     const found = member(parent, key);
-    if (found === undefined || (!required && found.value.kind === 'null')) {
-      if (required) this.error(parent.line, `${where} needs a "${key}" object.`);
-      return undefined;
-    }
+    if (found === undefined || found.value.kind === 'null') return undefined;
     if (found.value.kind !== 'object') {
       this.error(found.keyLine, `${where} "${key}" must be an object: { ... }.`);
       return undefined;
@@ -90,7 +82,11 @@ export class Checker {
 }
 
 export function describeType(value: JsonValue): string {
-  return value.kind === 'array' ? 'a list' : `a ${value.kind}`;
+  return value.kind === 'array'
+    ? 'a list'
+    : value.kind === 'object'
+      ? 'an object'
+      : `a ${value.kind}`;
 }
 
 /**

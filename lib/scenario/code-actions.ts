@@ -88,9 +88,11 @@ export function prepareFences(markdown: string): string {
       }
       continue;
     }
+    // Trimmed first: `\s*` on both sides of the optional action made a long run of spaces
+    // after a fence quadratic (50,000 spaces took seconds).
     const close = new RegExp(
-      `^\\s*${fence.marker[0] === '`' ? '`' : '~'}{${fence.marker.length},}\\s*(?:\\{\\{([^}]*)\\}\\})?\\s*$`,
-    ).exec(line);
+      `^${fence.marker[0] === '`' ? '`' : '~'}{${fence.marker.length},}\\s*(?:\\{\\{([^}]*)\\}\\})?$`,
+    ).exec(line.trim());
     if (!close) continue;
     const action = close[1] === undefined ? undefined : parseAction(close[1]);
     if (action !== undefined) {

@@ -14,10 +14,19 @@ describe('parseCourse', () => {
     });
   });
 
+  it('gives a structure.json without a title, as Killercoda authors write it, a plain one', () => {
+    expect(
+      parseCourse('{\n  "items": [\n    { "path": "intro", "title": "Intro" }\n  ]\n}'),
+    ).toEqual({
+      ok: true,
+      course: { title: 'Lessons', description: '', slugs: ['intro'], lines: [3] },
+    });
+  });
+
   it.each([
     ['{nope', 1, /not valid JSON/],
     ['\n[]', 2, /must hold one object/],
-    ['{\n"description": "x"}', 1, /needs a "title"/],
+    ['{\n"description": "x"}', 1, /needs a non-empty list "items"/],
     ['{"title":"T",\n"items":[]}', 2, /needs a non-empty list "items"/],
     ['{"title":"T","items":[\n{"name":"x"}]}', 2, /needs a "path"/],
   ])('explains what is wrong with %j, at its line', (text, line, message) => {

@@ -74,11 +74,11 @@ export function readEnvironment(
   checker: Checker,
   root: JsonObject,
 ): Pick<Scenario, 'imageId' | 'layout' | 'terminals'> {
-  const backend = checker.object(root, 'backend', 'index.json', false);
+  const backend = checker.object(root, 'backend', 'index.json');
   if (backend !== undefined) checker.checkKeys(backend, KEYS.backend, '"backend"');
-  const ui = checker.object(root, 'interface', 'index.json', false);
+  const ui = checker.object(root, 'interface', 'index.json');
   if (ui !== undefined) checker.checkKeys(ui, KEYS.interface, '"interface"');
-  const environment = checker.object(root, 'environment', 'index.json', false);
+  const environment = checker.object(root, 'environment', 'index.json');
   if (environment !== undefined) checker.checkKeys(environment, KEYS.environment, '"environment"');
 
   const imageId =

@@ -92,6 +92,8 @@ describe('unknown keys', () => {
       id: 'demo',
       icon: 'fa-docker',
       pathwayTitle: 'P',
+      private: 'true',
+      files: ['app.py'],
       title: 'Demo',
       details: { ...DETAILS, intro: { text: 'intro.md', credits: 'Me' } },
       environment: { uilayout: 'terminal', uimessage1: 'hi', showdashboard: true, dashboards: [] },
@@ -147,7 +149,6 @@ describe('Killercoda keys', () => {
     });
     const third = source.split('\n').lastIndexOf('      {}') + 1;
     expect(errorsOf(result).map(({ line, message }) => [line, message])).toEqual([
-      [third, expect.stringMatching(/^Step 3 needs a "title"/)],
       [
         third,
         expect.stringMatching(
@@ -314,42 +315,23 @@ describe('assets', () => {
     'assets/bin/tool.sh',
   ];
 
+  /** A scenario whose host01 assets are these, against `assetFiles`. */
+  const withAssets = (host01: unknown[], others: Record<string, unknown[]> = {}) =>
+    parse(
+      { title: 'Demo', details: { ...DETAILS, assets: { host01, ...others } } },
+      {},
+      assetFiles,
+    );
+
   it('matches globs in assets/ and copies each match into its target, as cp -r does', () => {
-    const { result } = parse(
-      {
-        title: 'Demo',
-        details: {
-          ...DETAILS,
-          assets: {
-            host01: [
-              { file: '*.py', target: '~/' },
-              { file: 'conf', target: '/etc-copy/../tmp/x' },
-              { file: 'bin/*.sh', target: '~/bin', chmod: '+x' },
-            ],
-          },
-        },
-      },
-      {},
-      assetFiles,
-    );
-    expect(result.ok).toBe(false); // /etc-copy/../tmp is refused: no ".." in targets
-    const fixed = parse(
-      {
-        title: 'Demo',
-        details: {
-          ...DETAILS,
-          assets: {
-            host01: [
-              { file: '*.py', target: '~/' },
-              { file: 'conf', target: '/tmp/x/' },
-              { file: 'bin/*.sh', target: '~/bin', chmod: '+x' },
-            ],
-          },
-        },
-      },
-      {},
-      assetFiles,
-    );
+    const copies = (confTarget: string) => [
+      { file: '*.py', target: '~/' },
+      { file: 'conf', target: confTarget },
+      { file: 'bin/*.sh', target: '~/bin', chmod: '+x' },
+    ];
+    // No ".." in targets, even one that would end up in a writable folder.
+    expect(withAssets(copies('/etc-copy/../tmp/x')).result.ok).toBe(false);
+    const fixed = withAssets(copies('/tmp/x/'));
     expect(scenarioOf(fixed.result).assets).toEqual([
       {
         pattern: '*.py',
@@ -384,24 +366,14 @@ describe('assets', () => {
   });
 
   it('reports each mistake at its line, and ignores other machines with a warning', () => {
-    const { result, source } = parse(
-      {
-        title: 'Demo',
-        details: {
-          ...DETAILS,
-          assets: {
-            host01: [
-              { file: 'nothing-*.txt', target: '~/' },
-              { file: 'app.py', target: '/usr/local/bin' },
-              { file: 'app.py', target: '~/', chmod: 'rwx' },
-              { file: 'app.py' },
-            ],
-            host02: [{ file: 'app.py', target: '~/' }],
-          },
-        },
-      },
-      {},
-      assetFiles,
+    const { result, source } = withAssets(
+      [
+        { file: 'nothing-*.txt', target: '~/' },
+        { file: 'app.py', target: '/usr/local/bin' },
+        { file: 'app.py', target: '~/', chmod: 'rwx' },
+        { file: 'app.py' },
+      ],
+      { host02: [{ file: 'app.py', target: '~/' }] },
     );
     expect(errorsOf(result).map(({ line, message }) => [line, message])).toEqual([
       [lineOf(source, '"nothing-*.txt"'), expect.stringMatching(/matches no file in assets\//)],

@@ -38,7 +38,8 @@ export const KEYS = {
       'environment',
       'katacodaLegacy',
     ],
-    ignored: ['id', 'icon', 'type', 'private', 'pathwayId', 'pathwayTitle'],
+    // `files`: what Katacoda's editor layout opened; Nestbox has no editor (see layouts).
+    ignored: ['id', 'icon', 'type', 'private', 'pathwayId', 'pathwayTitle', 'files'],
   },
   details: { known: ['intro', 'steps', 'finish', 'assets'], ignored: [] },
   page: PAGE,

@@ -106,4 +106,17 @@ describe('lintScenario', () => {
       message: expect.stringMatching(/TRAFFIC_HOST1_80.*cannot open yet/) as unknown,
     });
   });
+
+  it('warns about a scenario without steps, and about its empty intro', () => {
+    const parsed = parseScenario('bare', new Map([['index.json', '{"title": "Bare"}']]));
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const result = lintScenario({ scenario: parsed.scenario, executable: new Set() });
+    expect(result.errors).toEqual([]);
+    expect(result.warnings.map((warning) => [warning.file, warning.line, warning.message])).toEqual(
+      [
+        ['index.json', 1, expect.stringMatching(/^The scenario has no steps/)],
+        ['intro.md', 1, expect.stringMatching(/^The intro \("Introduction"\) has no text/)],
+      ],
+    );
+  });
 });

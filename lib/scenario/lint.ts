@@ -55,6 +55,15 @@ function lintMarkdown(page: Page, scenario: Scenario, result: LintResult): void 
 
 export function lintScenario({ scenario, executable }: LintInput): LintResult {
   const result: LintResult = { errors: [], warnings: [] };
+  if (scenario.steps.length === 0) {
+    result.warnings.push({
+      file: INDEX_FILE,
+      line: 1,
+      message:
+        'The scenario has no steps, so learners get the intro and a terminal only. If that is not ' +
+        'meant, add "details": { "steps": [{ "title": "Look around", "text": "step1.md" }] }.',
+    });
+  }
   for (const { page, name, step } of pagesOf(scenario)) {
     if (page.markdown.trim() === '') {
       (step ? result.errors : result.warnings).push({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseJson } from './json';
 import { isValidSlug, parseScenario } from './index';
-import type { ParseResult, ScenarioError } from './index';
+import type { ParseResult, Scenario, ScenarioError } from './index';
 
 const VALID_INDEX = `{
   "title": "Your first sandbox",
@@ -32,6 +32,11 @@ function folder(index: string, extra: Record<string, string> = {}): Map<string, 
       ...extra,
     }),
   );
+}
+
+function scenarioOf(result: ParseResult): Scenario {
+  if (!result.ok) throw new Error(`expected a scenario: ${JSON.stringify(result.errors)}`);
+  return result.scenario;
 }
 
 function errorsOf(result: ParseResult): ScenarioError[] {
@@ -150,15 +155,15 @@ describe('parseScenario', () => {
     ]);
   });
 
-  it('reports a missing step title at the line of that step', () => {
+  it('names a step without a title by its number, as Killercoda does', () => {
     const index = VALID_INDEX.replace('"title": "Look around", ', '');
-    const errors = errorsOf(parseScenario('hello', folder(index)));
-    expect(errors).toEqual([
-      {
-        file: 'index.json',
-        line: 9,
-        message: expect.stringMatching(/^Step 1 needs a "title"/) as unknown,
-      },
+    expect(scenarioOf(parseScenario('hello', folder(index))).steps[0]?.title).toBe('Step 1');
+  });
+
+  it("reports a step title that is not a string at that step's line", () => {
+    const index = VALID_INDEX.replace('"title": "Look around"', '"title": 1');
+    expect(errorsOf(parseScenario('hello', folder(index)))).toEqual([
+      { file: 'index.json', line: 9, message: 'Step 1 "title" must be a string in double quotes.' },
     ]);
   });
 
@@ -194,12 +199,70 @@ describe('parseScenario', () => {
     expect(errors[0]?.message).toMatch(/not inside the scenario folder/);
   });
 
-  it('requires at least one step', () => {
+  it('accepts a scenario without steps: a playground, the intro and a terminal', () => {
     const index = JSON.stringify({
       title: 't',
       details: { intro: { text: 'intro.md' }, steps: [] },
     });
-    expect(errorsOf(parseScenario('hello', folder(index)))[0]?.message).toMatch(/is empty/);
+    expect(scenarioOf(parseScenario('hello', folder(index))).steps).toEqual([]);
+  });
+
+  it('refuses, at the file, a page too long to render and a script too long for one argument', () => {
+    const files = folder(VALID_INDEX, {
+      'step1.md': 'é'.repeat(140 * 1024),
+      'step2/verify.sh': `echo ${'x'.repeat(101 * 1024)}`,
+    });
+    expect(errorsOf(parseScenario('hello', files))).toEqual([
+      {
+        file: 'step1.md',
+        line: 1,
+        message: 'step1.md is 286720 bytes, more than 262144; split the page into steps.',
+      },
+      {
+        file: 'step2/verify.sh',
+        line: 1,
+        message: expect.stringMatching(
+          /^step2\/verify.sh is 103429 bytes, more than 102400; a script reaches the sandbox as one/,
+        ) as unknown,
+      },
+    ]);
+  });
+
+  it('refuses more steps than any lesson needs, at the steps line', () => {
+    const steps = Array.from({ length: 101 }, () => ({ text: 'step1.md' }));
+    const index = `{\n"title": "t",\n"details": {\n"steps": ${JSON.stringify(steps)}}}`;
+    expect(errorsOf(parseScenario('hello', folder(index)))).toEqual([
+      {
+        file: 'index.json',
+        line: 4,
+        message: expect.stringMatching(/has 101 steps; the limit is 100/) as unknown,
+      },
+    ]);
+  });
+
+  it("accepts Killercoda's smallest scenario, a title and an image id", () => {
+    const index = '{"title": "Ubuntu simple", "backend": {"imageid": "ubuntu"}}';
+    const scenario = scenarioOf(parseScenario('hello', new Map([['index.json', index]])));
+    expect(scenario.steps).toEqual([]);
+    expect(scenario.intro).toMatchObject({ title: 'Introduction', file: 'intro.md', markdown: '' });
+    expect(scenario.finish).toBeUndefined();
+  });
+
+  it('reads intro.md without details.intro, and else shows the description as the intro', () => {
+    const index = (description: string) =>
+      JSON.stringify({
+        title: 't',
+        description,
+        details: { steps: [{ title: 'One', text: 'step1.md' }] },
+      });
+    expect(scenarioOf(parseScenario('hello', folder(index('d')))).intro.markdown).toBe('# Hello');
+    const files = folder(index('Create a file.'));
+    files.delete('intro.md');
+    expect(scenarioOf(parseScenario('hello', files)).intro).toMatchObject({
+      title: 'Introduction',
+      markdown: 'Create a file.',
+      scripts: {},
+    });
   });
 
   it('reports a missing index.json', () => {
@@ -214,13 +277,25 @@ describe('parseScenario', () => {
 });
 
 describe('isValidSlug', () => {
-  it('accepts lowercase words joined by dashes', () => {
+  it('accepts lowercase words joined by dashes or underscores, as Killercoda folders are', () => {
     expect(isValidSlug('hello-sandbox')).toBe(true);
     expect(isValidSlug('k8s-101')).toBe(true);
+    expect(isValidSlug('twitch_sentinel_lab')).toBe(true);
   });
 
   it('rejects anything that could escape a folder or look odd in a URL', () => {
-    for (const slug of ['', '..', '.hidden', '-x', 'Hello', 'a/b', 'a_b', 'a b', 'x'.repeat(65)]) {
+    for (const slug of [
+      '',
+      '..',
+      '.hidden',
+      '-x',
+      '_x',
+      'Hello',
+      'a/b',
+      'a.b',
+      'a b',
+      'x'.repeat(65),
+    ]) {
       expect(isValidSlug(slug)).toBe(false);
     }
   });

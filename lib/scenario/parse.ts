@@ -17,8 +17,11 @@ import { readEnvironment } from './environment';
 
 export { INDEX_FILE };
 
-/** Lowercase letters, digits and dashes: safe in URLs and as a folder name, never `..`. */
-const SLUG = /^[a-z0-9][a-z0-9-]*$/;
+/**
+ * Lowercase letters, digits, dashes and underscores: safe in URLs and as a folder name, never
+ * `..`. Underscores because Killercoda's own examples use them (`twitch_sentinel_lab`).
+ */
+const SLUG = /^[a-z0-9][a-z0-9_-]*$/;
 export const MAX_SLUG_LENGTH = 64;
 
 export function isValidSlug(slug: string): boolean {
@@ -162,8 +165,8 @@ function readScripts(
 /** How to read one page: its name in messages, and what it defaults to. */
 interface PageKind {
   where: string;
-  /** Steps must have a title; the intro and finish default to this one. */
-  defaultTitle?: string;
+  /** Killercoda lets any page leave out its title ("Step 2", "Finish" then stand in). */
+  defaultTitle: string;
   /** Markdown files tried, in order, when the page has no `text`. */
   textDefaults: TextDefaults;
   /** The step number, for the stepN/solve.sh convention. */
@@ -177,30 +180,65 @@ function readPage(
   { where, defaultTitle, textDefaults, step }: PageKind,
 ): Page | undefined {
   checker.checkKeys(object, KEYS.page, where);
-  const title =
-    defaultTitle === undefined
-      ? checker.requiredString(object, 'title', where, '"Look around"')?.value
-      : (checker.optionalString(object, 'title', where) ?? defaultTitle);
+  const title = checker.optionalString(object, 'title', where) ?? defaultTitle;
   const file = readMarkdownPath(checker, folder, object, where, textDefaults);
   const scripts = readScripts(checker, folder, object, where, step);
   const answer = readNamedFile(checker, folder, object, 'answer', where, 'step1-answer.md');
   const markdown = file === undefined ? undefined : folder.text.get(file);
-  if (title === undefined || file === undefined || markdown === undefined) return undefined;
+  if (file === undefined || markdown === undefined) return undefined;
   if (scripts === undefined) return undefined;
   const page: Page = { title, file, markdown, ...scripts, line: object.line };
   if (answer !== undefined) page.answer = answer.content;
-  return page;
+  return checkSizes(checker, page, answer?.path) ? page : undefined;
 }
 
+/** A page's markdown is rendered on every request; a longer page is a book, not a step. */
+const MAX_PAGE_BYTES = 256 * 1024;
+/** Scripts reach the sandbox as one argument of exec, and Linux caps one argument at 128 KiB. */
+const MAX_SCRIPT_BYTES = 100 * 1024;
+
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
+/** Reports, at the file itself, each file of `page` too large for its use; true if none is. */
+function checkSizes(checker: Checker, page: Page, answerFile: string | undefined): boolean {
+  const files: [string | undefined, string | undefined, number, string][] = [
+    [page.file, page.markdown, MAX_PAGE_BYTES, 'split the page into steps'],
+    [answerFile, page.answer, MAX_PAGE_BYTES, 'shorten the solution'],
+    ...Object.entries(page.scriptFiles).map(
+      ([role, path]): [string, string | undefined, number, string] => [
+        path,
+        page.scripts[role as keyof PageScripts],
+        MAX_SCRIPT_BYTES,
+        'a script reaches the sandbox as one command-line argument; put data in assets/ and ' +
+          'let the script read it from there',
+      ],
+    ),
+  ];
+  let fits = true;
+  for (const [path, text, limit, fix] of files) {
+    if (path === undefined || text === undefined) continue;
+    const size = utf8Length(text);
+    if (size <= limit) continue;
+    checker.error(1, `${path} is ${size} bytes, more than ${limit}; ${fix}.`, path);
+    fits = false;
+  }
+  return fits;
+}
+
+/** Far more than any lesson needs; it bounds the pages one scenario makes the server render. */
+const MAX_STEPS = 100;
+
+/** The steps; none at all is a playground, a terminal with an intro (Killercoda allows it). */
 function readSteps(checker: Checker, folder: Folder, details: JsonObject): Page[] | undefined {
   const found = member(details, 'steps');
-  if (found === undefined) {
-    checker.error(
-      details.line,
-      '"details" needs a "steps" list, for example "steps": [{ "title": "Look around", "text": "step1.md" }].',
-    );
-    return undefined;
-  }
+  if (found === undefined || found.value.kind === 'null') return [];
   if (found.value.kind !== 'array') {
     checker.error(
       found.keyLine,
@@ -208,10 +246,11 @@ function readSteps(checker: Checker, folder: Folder, details: JsonObject): Page[
     );
     return undefined;
   }
-  if (found.value.items.length === 0) {
+  if (found.value.items.length > MAX_STEPS) {
     checker.error(
       found.keyLine,
-      '"details.steps" is empty; add at least one step: { "title": "...", "text": "step1.md" }.',
+      `"details.steps" has ${found.value.items.length} steps; the limit is ${MAX_STEPS}. ` +
+        'Split the lesson into several scenarios and list them in a course (structure.json).',
     );
     return undefined;
   }
@@ -229,7 +268,12 @@ function readSteps(checker: Checker, folder: Folder, details: JsonObject): Page[
       continue;
     }
     const textDefaults = [`step${number}/text.md`, `step${number}.md`];
-    const page = readPage(checker, folder, item, { where, textDefaults, step: number });
+    const page = readPage(checker, folder, item, {
+      where,
+      defaultTitle: where,
+      textDefaults,
+      step: number,
+    });
     if (page === undefined) complete = false;
     else steps.push(page);
   }
@@ -252,6 +296,28 @@ function checkDuplicateTitles(checker: Checker, steps: readonly Page[]): void {
   }
 }
 
+const INTRO_FILE = 'intro.md';
+
+/** An object index.json left out, read as if written `{}` at `line`. */
+function emptyObject(line: number): JsonObject {
+  return { kind: 'object', line, members: [] };
+}
+
+/**
+ * The intro of a scenario that has neither `details.intro` nor intro.md, as Killercoda's
+ * examples often do: the description stands in, and the lint says to write intro.md.
+ */
+function descriptionIntro(description: string): Page {
+  return {
+    title: 'Introduction',
+    file: INTRO_FILE,
+    markdown: description,
+    scripts: {},
+    scriptFiles: {},
+    line: 1,
+  };
+}
+
 function singleError(line: number, message: string): ParseResult {
   return { ok: false, errors: [{ file: INDEX_FILE, line, message }], warnings: [] };
 }
@@ -269,7 +335,7 @@ export function parseScenario(
     return singleError(
       1,
       `The folder name "${slug}" cannot be a scenario slug. Rename the folder using only ` +
-        `lowercase letters, digits and dashes (at most ${MAX_SLUG_LENGTH}), starting with a letter or digit.`,
+        `lowercase letters, digits, dashes and underscores (at most ${MAX_SLUG_LENGTH}), starting with a letter or digit.`,
     );
   }
   const source = files.get(INDEX_FILE);
@@ -308,33 +374,30 @@ export function parseScenario(
     checker.error(legacy.keyLine, 'index.json "katacodaLegacy" must be true or false.');
   }
 
-  const details = checker.object(root, 'details', 'index.json', true);
-  let intro: Page | undefined;
-  let steps: Page[] | undefined;
-  let finish: Page | undefined;
-  let assets: Scenario['assets'] = [];
-  if (details !== undefined) {
-    checker.checkKeys(details, KEYS.details, '"details"');
-    const introObject = checker.object(details, 'intro', '"details"', true);
-    if (introObject !== undefined) {
-      intro = readPage(checker, folder, introObject, {
-        where: 'The intro',
-        defaultTitle: 'Introduction',
-        textDefaults: ['intro.md'],
-      });
-    }
-    steps = readSteps(checker, folder, details);
-    if (steps !== undefined) checkDuplicateTitles(checker, steps);
-    const finishObject = checker.object(details, 'finish', '"details"', false);
-    if (finishObject !== undefined) {
-      finish = readPage(checker, folder, finishObject, {
-        where: 'The finish',
-        defaultTitle: 'Finish',
-        textDefaults: ['finish.md'],
-      });
-    }
-    assets = readAssets(checker, details, folder.paths);
-  }
+  // Killercoda's smallest scenario is a title and an image id: no details, no intro, no steps.
+  const details = checker.object(root, 'details', 'index.json') ?? emptyObject(root.line);
+  checker.checkKeys(details, KEYS.details, '"details"');
+  const introObject = checker.object(details, 'intro', '"details"');
+  const intro =
+    introObject !== undefined || folder.text.has(INTRO_FILE)
+      ? readPage(checker, folder, introObject ?? emptyObject(details.line), {
+          where: 'The intro',
+          defaultTitle: 'Introduction',
+          textDefaults: [INTRO_FILE],
+        })
+      : descriptionIntro(description);
+  const steps = readSteps(checker, folder, details);
+  if (steps !== undefined) checkDuplicateTitles(checker, steps);
+  const finishObject = checker.object(details, 'finish', '"details"');
+  const finish =
+    finishObject === undefined
+      ? undefined
+      : readPage(checker, folder, finishObject, {
+          where: 'The finish',
+          defaultTitle: 'Finish',
+          textDefaults: ['finish.md'],
+        });
+  const assets = readAssets(checker, details, folder.paths);
 
   const { errors, warnings } = checker;
   if (errors.length > 0 || title === undefined || intro === undefined || steps === undefined) {

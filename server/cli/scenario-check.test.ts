@@ -22,6 +22,18 @@ beforeAll(async () => {
     '{\n  "title": "Typo",\n  "details": {\n    "intro": { "text": "intro.md" },\n    "steps": [{ "title": "One", "txt": "step1.md" }]\n  }\n}\n',
   );
   await writeFile(join(dir, 'typo/intro.md'), 'Hi');
+  await mkdir(join(dir, 'warned'));
+  await writeFile(
+    join(dir, 'warned/index.json'),
+    '{\n  "title": "Warned",\n  "titel": "typo",\n  "details": { "steps": [{ "text": "step1.md" }] }\n}\n',
+  );
+  await writeFile(join(dir, 'warned/intro.md'), 'Hi');
+  await writeFile(join(dir, 'warned/step1.md'), 'Do it.');
+  await mkdir(join(dir, 'order'));
+  await writeFile(
+    join(dir, 'order/index.json'),
+    '{\n  "title": "Order",\n  "descripton": "typo",\n  "details": { "steps": [{ "text": "gone.md" }] }\n}\n',
+  );
 });
 
 afterAll(async () => {
@@ -31,7 +43,7 @@ afterAll(async () => {
 describe('nestbox scenario check', () => {
   it('passes the fixtures and says how many it checked', () => {
     const result = check('server/scenarios/fixtures');
-    expect(result.stdout.trim()).toBe('Checked 4 scenarios: 0 errors, 0 warnings.');
+    expect(result.stdout.trim()).toBe('Checked 5 scenarios: 0 errors, 0 warnings.');
     expect(result.status).toBe(0);
   });
 
@@ -44,5 +56,38 @@ describe('nestbox scenario check', () => {
       'Checked 1 scenario: 1 error, 1 warning.',
     ]);
     expect(result.status).toBe(1);
+  });
+
+  it('exits 0 when there are only warnings', () => {
+    const result = check(join(dir, 'warned'));
+    expect(result.stdout).toMatch(/index.json:3: warning: index.json has an unknown key "titel"/);
+    expect(result.stdout).toMatch(/Checked 1 scenario: 0 errors, 1 warning.$/m);
+    expect(result.status).toBe(0);
+  });
+
+  it('prints errors and warnings in file and line order', () => {
+    const result = check(join(dir, 'order'));
+    const index = relative(process.cwd(), join(dir, 'order/index.json'));
+    expect(
+      result.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split(': ', 2).join(': ')),
+    ).toEqual([
+      `${index}:3: warning`,
+      `${index}:4: error`,
+      'Checked 1 scenario: 1 error, 1 warning.',
+    ]);
+  });
+
+  it('says which path is not a folder and exits 2, a usage mistake', () => {
+    const missing = join(dir, 'missing');
+    const result = check(join(dir, 'typo'), missing, 'package.json');
+    expect(result.stderr.split('\n').filter(Boolean)).toEqual([
+      `nestbox: ${missing} is not a folder; give a scenario folder (with index.json) or a folder of scenarios.`,
+      'nestbox: package.json is not a folder; give a scenario folder (with index.json) or a folder of scenarios.',
+    ]);
+    expect(result.stdout).toBe('');
+    expect(result.status).toBe(2);
   });
 });

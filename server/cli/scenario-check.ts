@@ -5,7 +5,7 @@
  */
 import { join, relative } from 'node:path';
 import type { CatalogError } from '../scenarios/catalog.js';
-import { checkCourses, checkScenario, type CheckReport } from '../scenarios/check.js';
+import { byLocation, checkCourses, checkScenario, type CheckReport } from '../scenarios/check.js';
 import type { FolderSet } from './scenario.js';
 
 function location(base: string, finding: CatalogError): string {
@@ -13,11 +13,12 @@ function location(base: string, finding: CatalogError): string {
   return finding.line === undefined ? path : `${path}:${finding.line}`;
 }
 
+/** Errors and warnings together in file and line order, as compilers print them. */
 function print(base: string, report: CheckReport): void {
   const findings = [
     ...report.errors.map((finding) => ({ finding, kind: 'error' })),
     ...report.warnings.map((finding) => ({ finding, kind: 'warning' })),
-  ];
+  ].sort((a, b) => byLocation(a.finding, b.finding));
   for (const { finding, kind } of findings) {
     console.log(`${location(base, finding)}: ${kind}: ${finding.message}`);
   }

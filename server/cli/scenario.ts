@@ -22,6 +22,13 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+async function isFolder(path: string): Promise<boolean> {
+  return stat(path).then(
+    (stats) => stats.isDirectory(),
+    () => false,
+  );
+}
+
 /**
  * The scenario folders named: a folder with index.json, or every folder inside a folder of
  * scenarios. `everyFolder` includes subfolders without index.json too (the catalog would show
@@ -48,8 +55,19 @@ export async function scenarioFolders(paths: string[], everyFolder: boolean): Pr
 
 export async function scenarioCommand(args: string[]): Promise<number | undefined> {
   const [command, ...rest] = args;
+  if (command !== 'check' && command !== 'test') return undefined;
   const paths = rest.length > 0 ? rest : [scenariosDir()];
+  const notFolders = [];
+  for (const path of paths) if (!(await isFolder(path))) notFolders.push(path);
+  if (notFolders.length > 0) {
+    // Exit 2 like any other usage mistake, so CI can tell it from a scenario with errors (1).
+    for (const path of notFolders) {
+      console.error(
+        `nestbox: ${path} is not a folder; give a scenario folder (with index.json) or a folder of scenarios.`,
+      );
+    }
+    return 2;
+  }
   if (command === 'check') return scenarioCheck(await scenarioFolders(paths, true));
-  if (command === 'test') return scenarioTest((await scenarioFolders(paths, false)).scenarios);
-  return undefined;
+  return scenarioTest((await scenarioFolders(paths, false)).scenarios);
 }

@@ -7,6 +7,7 @@ import {
   loadCatalog,
   loadCourses,
   loadScenario,
+  readFolder,
   scenariosDir,
 } from './catalog';
 
@@ -150,7 +151,7 @@ describe('loadScenario', () => {
     const result = await loadScenario(dir, 'alpha');
     expect(result.ok).toBe(false);
     if (result.ok || result.reason !== 'invalid') return;
-    expect(result.errors.map((e) => e.line)).toEqual([1, 1]);
+    expect(result.errors.map((e) => e.line)).toEqual([1]);
   });
 });
 
@@ -181,5 +182,44 @@ describe('scenariosDir', () => {
 
   it('honours NESTBOX_SCENARIOS_DIR', () => {
     expect(scenariosDir({ NESTBOX_SCENARIOS_DIR: '/srv/lessons' })).toBe('/srv/lessons');
+  });
+});
+
+describe('readFolder limits', () => {
+  it('reads asset trees eight folders deep and names a deeper folder once', async () => {
+    await write('deep/assets/a/b/c/d/e/f/g/ok.txt', 'x');
+    await write('deep/assets/a/b/c/d/e/f/g/h/lost.txt', 'x');
+    const read = await readFolder('deep', join(dir, 'deep'));
+    expect(read.paths).toEqual(['assets/a/b/c/d/e/f/g/ok.txt']);
+    expect(read.errors.map(formatCatalogLocation)).toEqual(['deep/assets/a/b/c/d/e/f/g/h']);
+  });
+
+  it('stops at the total size of the text files, and says so once', async () => {
+    const chunk = 'x'.repeat(1000 * 1000);
+    for (let index = 0; index < 12; index++) await write(`big/part${index}.md`, chunk);
+    await write('big/sub/more.md', chunk);
+    const read = await readFolder('big', join(dir, 'big'));
+    expect(read.files.size).toBe(8);
+    expect(read.errors).toHaveLength(1);
+    expect(read.errors[0]?.message).toMatch(/add up to more than 8388608 bytes/);
+  });
+
+  it('stops at the number of files and folders, and says so once', async () => {
+    await Promise.all(
+      Array.from({ length: 2100 }, (_, index) =>
+        mkdir(join(dir, 'many', `d${index}`), { recursive: true }),
+      ),
+    );
+    const read = await readFolder('many', join(dir, 'many'));
+    expect(read.errors.map((error) => error.message)).toEqual([
+      'More than 2000 files and folders; the rest were ignored.',
+    ]);
+  });
+
+  it('refuses a course file too large to be a course', async () => {
+    await writeFile(join(dir, 'structure.json'), ' '.repeat(2 * 1024 * 1024));
+    const { errors } = await loadCourses(dir);
+    expect(errors.map(formatCatalogLocation)).toEqual(['structure.json']);
+    expect(errors[0]?.message).toMatch(/limit is 1048576/);
   });
 });

@@ -58,9 +58,12 @@ export type LoadScenarioResult =
 
 /** Limits that keep one careless folder from stalling every page load. */
 const MAX_FILE_BYTES = 1024 * 1024;
+/** All the text files of one folder together: what one page load may read. */
+const MAX_TEXT_BYTES = 8 * 1024 * 1024;
 const MAX_FILES = 500;
 const MAX_LISTED = 2000;
-const MAX_DEPTH = 4;
+/** Folders below the scenario folder; deep enough for a project tree in assets/. */
+const MAX_DEPTH = 8;
 
 const READABLE = /\.(?:json|md|sh)$/;
 
@@ -94,37 +97,55 @@ export async function readFolder(folder: string, root: string): Promise<FolderRe
     read.errors.push({ folder, file, line: undefined, message });
   };
 
+  let textBytes = 0;
+  let listed = 0;
+  /** Set once a limit is reached: the walk stops everywhere, and says so once. */
+  let stopped = false;
+  const stop = (file: string | undefined, message: string): void => {
+    problem(file, message);
+    stopped = true;
+  };
+
   async function walk(relative: string, depth: number): Promise<void> {
     const entries = await readdir(join(root, relative), { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const inAssets = relative === ASSETS_DIR || relative.startsWith(`${ASSETS_DIR}/`);
     for (const entry of entries) {
+      if (stopped) return;
       if (entry.name.startsWith('.') && (!inAssets || entry.name === '.git')) continue;
       const path = relative === '' ? entry.name : posix.join(relative, entry.name);
+      // Folders count too, so a tree of empty folders cannot make the walk long either.
+      if (++listed > MAX_LISTED) {
+        stop(undefined, `More than ${MAX_LISTED} files and folders; the rest were ignored.`);
+        return;
+      }
       if (entry.isDirectory()) {
         if (depth < MAX_DEPTH) await walk(path, depth + 1);
+        else problem(path, `Folders nest deeper than ${MAX_DEPTH} levels here; flatten them.`);
         continue;
       }
       if (!entry.isFile()) continue;
-      if (read.paths.length >= MAX_LISTED) {
-        problem(undefined, `More than ${MAX_LISTED} files; the rest were ignored.`);
-        return;
-      }
       const absolute = join(root, path);
       const { size, mode } = await lstat(absolute);
       read.paths.push(path);
       if ((mode & 0o111) !== 0) read.executable.add(path);
       if (!READABLE.test(entry.name)) continue;
       if (read.files.size >= MAX_FILES) {
-        problem(
-          undefined,
-          `More than ${MAX_FILES} .json, .md and .sh files; the rest were ignored.`,
-        );
+        stop(undefined, `More than ${MAX_FILES} .json, .md and .sh files; the rest were ignored.`);
         return;
       }
       if (size > MAX_FILE_BYTES) {
         problem(path, `The file is ${size} bytes; the limit is ${MAX_FILE_BYTES}. Split it up.`);
         continue;
+      }
+      textBytes += size;
+      if (textBytes > MAX_TEXT_BYTES) {
+        stop(
+          path,
+          `The .json, .md and .sh files add up to more than ${MAX_TEXT_BYTES} bytes; this one and the rest were ignored. ` +
+            'Give data files another extension in assets/, or download them in a background script.',
+        );
+        return;
       }
       read.files.set(path, await readFile(absolute, 'utf8'));
     }
@@ -197,8 +218,9 @@ export async function loadCatalog(dir: string): Promise<Catalog> {
     folders.map(async (folder): Promise<LoadScenarioResult> => {
       if (!isValidSlug(folder)) {
         const message =
-          `"${folder}" is not a valid scenario folder name. Use only lowercase letters, digits ` +
-          'and dashes, starting with a letter or digit; the name becomes the URL /learn/<name>.';
+          `"${folder}" is not a valid scenario folder name. Use only lowercase letters, digits, ` +
+          'dashes and underscores, starting with a letter or digit; the name becomes the URL ' +
+          '/learn/<name>.';
         return {
           ok: false,
           reason: 'invalid',
@@ -251,6 +273,16 @@ export async function loadCourses(
   const courses: CourseFile[] = [];
   const errors: CatalogError[] = [];
   for (const file of files) {
+    const { size } = await lstat(join(dir, file));
+    if (size > MAX_FILE_BYTES) {
+      errors.push({
+        folder: '',
+        file,
+        line: undefined,
+        message: `The file is ${size} bytes; the limit is ${MAX_FILE_BYTES}. A course lists folders; it should be small.`,
+      });
+      continue;
+    }
     const text = await readFile(join(dir, file), 'utf8');
     const result = file === STRUCTURE_FILE ? parseCourse(text) : parsePathway(text, file);
     if (result.ok) courses.push({ ...result.course, file });

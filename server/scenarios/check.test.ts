@@ -16,7 +16,12 @@ function located(report: CheckReport): { errors: string[]; warnings: string[] } 
 
 describe('checkScenario on the shipped scenarios and fixtures', () => {
   it('finds nothing wrong with the Killercoda- and Katacoda-shaped fixtures', async () => {
-    for (const name of ['killercoda-example', 'katacoda-example', 'round-trip']) {
+    for (const name of [
+      'killercoda-example',
+      'killercoda-shapes',
+      'katacoda-example',
+      'round-trip',
+    ]) {
       expect(located(await checkScenario(join(FIXTURES, name))), name).toEqual({
         errors: [],
         warnings: [],

@@ -13,7 +13,8 @@ export interface CheckReport {
   warnings: CatalogError[];
 }
 
-function byLocation(a: CatalogError, b: CatalogError): number {
+/** File, then line; findings without a line first. */
+export function byLocation(a: CatalogError, b: CatalogError): number {
   return (
     a.folder.localeCompare(b.folder) ||
     (a.file ?? '').localeCompare(b.file ?? '') ||

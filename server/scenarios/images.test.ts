@@ -22,6 +22,7 @@ beforeAll(async () => {
   await write('outside.png', 'outside');
   await symlink(join(dir, 'outside.png'), join(dir, 'demo/linked.png'));
   await symlink(join(dir, 'other'), join(dir, 'demo/linked-dir'));
+  await symlink(join(dir, 'other'), join(dir, 'linked-slug'));
 });
 
 afterAll(async () => {
@@ -59,6 +60,12 @@ describe('serveScenarioImage', () => {
     ['demo', 'linked-dir/secret.png'],
     ['demo', 'missing.png'],
     ['demo', 'step1\\..\\..\\outside.png'],
+    // Next hands the route decoded segments; these are what arrives when it does not.
+    ['demo', '%2e%2e/outside.png'],
+    ['demo', '..%2Foutside.png'],
+    ['demo', 'step1/diagram.png\0.png'],
+    ['demo', 'step1\0/diagram.png'],
+    ['linked-slug', 'secret.png'],
   ])('answers 404 for %s / %s', async (slug, path) => {
     const response = await serve(slug, path);
     expect(response.status).toBe(404);

@@ -213,12 +213,43 @@ describe('nestbox scenario test', () => {
     expect(result.status).toBe(0);
   });
 
+  it('passes a playground without steps once its intro is prepared, and fails a broken one', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'nestbox-playground-'));
+    try {
+      await mkdir(join(folder, 'ok'));
+      await writeFile(join(folder, 'ok/index.json'), '{"title": "Playground"}');
+      await mkdir(join(folder, 'broken'));
+      await writeFile(
+        join(folder, 'broken/index.json'),
+        '{"title": "Broken", "details": {"intro": {"background": "setup.sh"}}}',
+      );
+      await writeFile(join(folder, 'broken/intro.md'), 'Hi');
+      await writeFile(join(folder, 'broken/setup.sh'), 'exit 3', { mode: 0o755 });
+      const result = run(folder);
+      expect(result.stdout).toMatch(/^ok\s+intro\s+pass\s+no steps$/m);
+      expect(result.stdout).toMatch(/^broken\s+intro\s+FAIL\s+background script failed/m);
+      expect(result.stdout).toMatch(/^1 passed, 1 failed$/m);
+      expect(result.status).toBe(1);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
   it('runs a scenario in Killercoda’s exact format unchanged: assets, background, foreground', () => {
     const result = run(`${FIXTURES}/killercoda-example`);
     expect(result.stdout).toMatch(/killercoda-example\s+1 Build the page\s+pass/);
     expect(result.stdout).toMatch(/killercoda-example\s+2 Set the port\s+pass/);
     expect(result.stdout).toMatch(/killercoda-example\s+3 Check the site\s+pass/);
     expect(result.stdout).toMatch(/^3 passed, 0 failed$/m);
+    expect(result.status).toBe(0);
+  });
+
+  it('runs the shapes of Killercoda’s own examples: no intro, an untitled step, a dot-file asset', () => {
+    const result = run(`${FIXTURES}/killercoda-shapes`);
+    expect(result.stdout).toMatch(
+      /killercoda-shapes\s+1 Step 1\s+pass\s+fails before, passes after solve/,
+    );
+    expect(result.stdout).toMatch(/^1 passed, 0 failed$/m);
     expect(result.status).toBe(0);
   });
 

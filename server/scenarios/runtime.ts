@@ -13,7 +13,7 @@ import { readScenarioFile } from './files.js';
 /** All the runtime needs of a sandbox (a session passes its own). */
 export type ExecTarget = Pick<Sandbox, 'exec'>;
 
-export const VERIFY_TIMEOUT_MS = 15_000;
+const VERIFY_TIMEOUT_MS = 15_000;
 
 /** Where our bookkeeping lives inside a sandbox: a writable tmpfs, invisible in `ls ~`. */
 const STATE_DIR = '/tmp/.nestbox';

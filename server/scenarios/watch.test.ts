@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -38,5 +38,40 @@ describe('watchFolder', () => {
   it('watches nothing, quietly, when the folder does not exist', () => {
     const stop = watchFolder(join(dir, 'missing'), () => undefined);
     expect(stop).not.toThrow();
+  });
+
+  /** Watches `folder`, noting each call in order. */
+  async function record(folder: string): Promise<{ calls: string[]; stop: () => void }> {
+    const calls: string[] = [];
+    const stop = watchFolder(
+      folder,
+      () => calls.push('changed'),
+      () => calls.push('gone'),
+    );
+    await settle(50);
+    return { calls, stop };
+  }
+
+  it('reports a deleted folder as gone, once, and nothing after', async () => {
+    const folder = join(dir, 'step1');
+    const { calls, stop } = await record(folder);
+    await rm(folder, { recursive: true });
+    await settle(400);
+    await mkdir(folder);
+    await writeFile(join(folder, 'text.md'), 'back');
+    await settle(400);
+    expect(calls).toEqual(['gone']);
+    stop();
+  });
+
+  it('reports a folder replaced by another of the same name as gone', async () => {
+    const folder = join(dir, 'step1');
+    await mkdir(join(dir, 'fresh'));
+    const { calls, stop } = await record(folder);
+    await rm(folder, { recursive: true });
+    await rename(join(dir, 'fresh'), folder);
+    await settle(400);
+    expect(calls).toEqual(['gone']);
+    stop();
   });
 });

@@ -1,4 +1,5 @@
 import type { Element, ElementContent, Properties, Root } from 'hast';
+import { toString } from 'hast-util-to-string';
 import { SKIP, visit } from 'unist-util-visit';
 import { decodeAction, parseAction, type CodeAction } from '../code-actions';
 
@@ -61,15 +62,19 @@ function buttons(action: CodeAction): Element {
   return element('div', { className: ['code-buttons'] }, [run, copy]);
 }
 
-/** `{2,5}` or `{1-3,7}` anywhere in the meta string, as a set of 1-based line numbers. */
-function highlightedLines(meta: string): Set<number> {
+/**
+ * `{2,5}` or `{1-3,7}` anywhere in the meta string, as a set of 1-based line numbers. Ranges
+ * are clipped to the block's `lineCount` lines, so `{1-999999999}` costs no more than the
+ * block itself.
+ */
+function highlightedLines(meta: string, lineCount: number): Set<number> {
   const lines = new Set<number>();
   const spec = /\{([\d\s,-]+)\}/.exec(meta)?.[1];
   for (const part of spec?.split(',') ?? []) {
     const [from, to = from] = part.split('-').map((value) => Number(value.trim()));
     if (from === undefined || to === undefined || !Number.isInteger(from) || !Number.isInteger(to))
       continue;
-    for (let line = from; line <= Math.min(to, from + 10_000); line++) lines.add(line);
+    for (let line = Math.max(from, 1); line <= Math.min(to, lineCount); line++) lines.add(line);
   }
   return lines;
 }
@@ -129,7 +134,7 @@ export function rehypeCodeBlocks() {
           .split(/\s+/)
           .map(decodeAction)
           .find((candidate) => candidate !== undefined) ?? COPY;
-      const highlighted = highlightedLines(meta);
+      const highlighted = highlightedLines(meta, toString(code).split('\n').length);
       if (highlighted.size > 0) markLines(code, highlighted);
       node.properties = { ...node.properties, ...actionProperties(action) };
       parent.children[index] = element('div', { className: ['code-block'] }, [

@@ -92,6 +92,19 @@ describe('fenced code', () => {
     expect(out.match(/code-line highlighted/g)).toHaveLength(2);
   });
 
+  it('clips highlight ranges to the block, however large they are written', () => {
+    const ranges = Array.from({ length: 2000 }, (_, i) => `${i * 10_000}-${i * 10_000 + 9_999}`);
+    const out = html(`\`\`\`bash{${ranges.join(',')}}\nls\npwd\n\`\`\``);
+    expect(out.match(/code-line highlighted/g)).toHaveLength(2);
+  });
+
+  it('reads a closing fence followed by a long run of spaces in linear time', () => {
+    const started = Date.now();
+    const out = html(`\`\`\`\nls\n\`\`\`${' '.repeat(200_000)}x\n`);
+    expect(out).toContain('<pre');
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
   it('splits highlighted spans that cross lines, keeping the text intact', () => {
     const tree = renderLesson('```python{2}\nx = """one\ntwo"""\n```', CONTEXT);
     const out = toHtml(tree);
@@ -117,6 +130,30 @@ describe('sanitising', () => {
     expect(out).not.toMatch(/script|alert|onclick|onerror|style|class="evil"|iframe|javascript/);
     expect(out).toContain('text');
     expect(out).toContain('<a>js</a>');
+  });
+
+  it.each([
+    '<a href="jAvAsCrIpT:alert(1)">a</a>',
+    '<a href="&#106;avascript:alert(1)">b</a>',
+    '<a href=" javascript:alert(1)">c</a>',
+    '[d](<javascript:alert(1)>)',
+    '![e](javascript:alert(1))',
+    '<a href="data:text/html,<script>alert(1)</script>">f</a>',
+    '<img src="data:image/svg+xml,<svg onload=alert(1)>">',
+    '<svg onload=alert(1)><script>alert(1)</script></svg>',
+    '<details open ontoggle=alert(1)><summary onclick=alert(1)>s</summary>x</details>',
+    '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
+    '<input type=checkbox onfocus=alert(1) autofocus>',
+    '<form action=https://evil.test><button formaction=x>go</button></form>',
+    '<base href="https://evil.test/"><meta http-equiv="refresh" content="0">',
+    '<iframe srcdoc="<script>alert(1)</script>"></iframe><object data=x></object><embed src=x>',
+    '<a href="https://ok.test" ping="https://evil.test" id="x" name="y">k</a>',
+    '<img src=diagram.png srcset="https://evil.test 1x">',
+  ])('renders %s without script, handlers, forms or foreign documents', (markdown) => {
+    const out = html(markdown);
+    expect(out).not.toMatch(
+      /javascript:|data:|<(script|style|svg|math|iframe|object|embed|form|button|base|meta|link)\b|\s(on\w+|srcdoc|srcset|ping|id|name|autofocus|formaction)=/i,
+    );
   });
 
   it('does not let raw HTML forge trusted markup', () => {
