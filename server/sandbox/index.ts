@@ -33,6 +33,8 @@ import {
 import { requiredControllers, type CgroupTotals, type ResourceHost } from './resources.js';
 import { createSandbox, CONTAINER_PREFIX, type Sandbox, type SandboxOptions } from './sandbox.js';
 import { loadMobyProfile, SECCOMP_ARCHITECTURES } from './seccomp.js';
+import { allowTraversal, planSkeleton, readImageTop } from './skeleton.js';
+import { OWN_TOP_LEVEL_MOUNTS } from './spec.js';
 
 export { SandboxError, type SandboxErrorCode } from './errors.js';
 export { parseCpuList, tightenLimits, type SandboxLimits } from './limits.js';
@@ -159,7 +161,10 @@ async function chooseRootfs(
     } finally {
       host.ids.release(range);
     }
-    if (fallbackReason === undefined) return { provider: idmapRootfs(host.rootfs) };
+    if (fallbackReason === undefined) {
+      const plan = planSkeleton(await readImageTop(host.rootfs), OWN_TOP_LEVEL_MOUNTS);
+      return { provider: idmapRootfs(host.rootfs, plan) };
+    }
     if (config.rootfsMode === 'idmap') {
       throw new SandboxError(
         'idmap-unsupported',
@@ -212,6 +217,7 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
   const bundlesDir = join(config.runDir, 'bundles');
   const teardown = { runtime, layout, hierarchies };
   const reaped = await reapLeftovers(teardown, bundlesDir, parent, CONTAINER_PREFIX);
+  await allowTraversal(config.runDir);
   await prepareParentCgroup(layout, hierarchies, parent, config.totals ?? {});
 
   const ids = new IdRangeAllocator(config.idBase, ID_RANGE_SIZE, config.maxSandboxes);

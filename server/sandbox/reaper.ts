@@ -6,6 +6,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { SandboxError } from './errors.js';
 import { listContainers } from './runtime.js';
+import { TRAVERSE_ONLY } from './skeleton.js';
 import { tearDown, type TeardownContext } from './teardown.js';
 
 /**
@@ -38,6 +39,7 @@ export async function reapLeftovers(
     );
   }
   await rm(bundlesDir, { recursive: true, force: true });
-  await mkdir(bundlesDir, { recursive: true, mode: 0o700 });
+  // Traversable, for the skeleton roots in the bundles (skeleton.ts allowTraversal).
+  await mkdir(bundlesDir, { recursive: true, mode: TRAVERSE_ONLY });
   return ids;
 }

@@ -1,4 +1,4 @@
-import { linkSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,6 @@ import {
   hasRoomForCopy,
   idmapProbeSpec,
   idmapRootfs,
-  IDMAPPED_DIRS,
   shiftedId,
 } from './rootfs.js';
 
@@ -64,13 +63,21 @@ describe('idmapProbeSpec', () => {
 });
 
 describe('idmapRootfs', () => {
-  it('serves the one image to every range, idmapping its real directories', async () => {
-    const provider = idmapRootfs('/images/rootfs');
-    expect(provider.mode).toBe('idmap');
-    expect(await provider.acquire(RANGE)).toEqual({
-      rootfs: '/images/rootfs',
-      idmappedDirs: IDMAPPED_DIRS,
-    });
+  it('gives each sandbox a skeleton root in its bundle, with the one image idmapped onto it', async () => {
+    const bundle = mkdtempSync(join(tmpdir(), 'nestbox-bundle-'));
+    try {
+      const plan = { mountPoints: ['proc', 'usr'], idmappedDirs: ['usr'], symlinks: [] };
+      const provider = idmapRootfs('/images/rootfs', plan);
+      expect(provider.mode).toBe('idmap');
+      expect(await provider.acquire(RANGE, bundle)).toEqual({
+        rootfs: join(bundle, 'rootfs'),
+        image: '/images/rootfs',
+        idmappedDirs: ['usr'],
+      });
+      expect(readdirSync(join(bundle, 'rootfs')).sort()).toEqual(['proc', 'usr']);
+    } finally {
+      rmSync(bundle, { recursive: true, force: true });
+    }
   });
 });
 

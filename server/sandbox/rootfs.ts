@@ -30,33 +30,39 @@ import { SandboxError } from './errors.js';
 import type { IdRange } from './ids.js';
 import type { OciSpec } from './oci.js';
 import { runRuntime, type RuntimeConfig } from './runtime.js';
+import { makeSkeleton, type SkeletonPlan } from './skeleton.js';
 
 const run = promisify(execFile);
 
 export type RootfsMode = 'auto' | 'idmap' | 'shifted';
 
-/** The root filesystem a sandbox gets: crun's root.path, and which of its top-level folders to
- *  bind-mount again with an idmap (none when the files already belong to the range). */
+/** The root filesystem a sandbox gets: crun's root.path, and which top-level folders of `image`
+ *  to bind-mount onto it with an idmap (none when the files already belong to the range). */
 export interface SandboxRoot {
   rootfs: string;
+  image: string;
   idmappedDirs: readonly string[];
 }
 
 export interface RootfsProvider {
   readonly mode: 'idmap' | 'shifted';
-  /** The root for a sandbox in `range`; for `shifted`, builds the range's copy if needed. */
-  acquire(range: IdRange): Promise<SandboxRoot>;
+  /** The root for a sandbox in `range` whose bundle is `bundle` (an existing directory): for
+   *  `idmap`, a skeleton made in the bundle; for `shifted`, the range's copy, built if needed. */
+  acquire(range: IdRange, bundle: string): Promise<SandboxRoot>;
   /** The sandbox in `range` is gone; for `shifted`, evicts idle copies beyond the cache size. */
   release(range: IdRange): Promise<void>;
 }
 
-/** Top-level image directories that hold real files (the rest are symlinks or mount points). */
-export const IDMAPPED_DIRS = ['etc', 'usr', 'var', 'opt', 'home', 'srv'] as const;
-
-export function idmapRootfs(rootfs: string): RootfsProvider {
+/** The `idmap` provider: every sandbox gets a skeleton root (skeleton.ts) in its bundle, which
+ *  goes with the bundle, and the shared image's directories idmapped onto it. */
+export function idmapRootfs(image: string, plan: SkeletonPlan): RootfsProvider {
   return {
     mode: 'idmap',
-    acquire: () => Promise.resolve({ rootfs, idmappedDirs: IDMAPPED_DIRS }),
+    async acquire(range, bundle) {
+      const rootfs = join(bundle, 'rootfs');
+      await makeSkeleton(rootfs, plan, range);
+      return { rootfs, image, idmappedDirs: plan.idmappedDirs };
+    },
     release: () => Promise.resolve(),
   };
 }
@@ -336,7 +342,8 @@ export async function shiftedRootfs(options: ShiftedRootfsOptions): Promise<Root
           live.delete(range.hostId);
           throw error;
         }
-        return { rootfs: join(copyDir(range.hostId), 'rootfs'), idmappedDirs: [] };
+        const rootfs = join(copyDir(range.hostId), 'rootfs');
+        return { rootfs, image: rootfs, idmappedDirs: [] };
       });
     },
     async release(range) {

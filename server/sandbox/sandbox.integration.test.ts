@@ -3,7 +3,7 @@
  * real namespaces. Runs as root (CI does).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   hostProcessesWithUidIn,
@@ -12,6 +12,7 @@ import {
   runScript,
   startSandbox,
   waitFor,
+  waitUntilRunning,
   type TestHost,
 } from './test-helpers.js';
 
@@ -108,6 +109,45 @@ describe('a sandbox', () => {
   it('sees image files owned by root, not nobody (idmapped mounts)', async () => {
     const { stdout } = await runScript(test.host, 'stat -c %U:%G /etc/passwd /usr/bin/env');
     expect(stdout.trim().split('\n')).toEqual(['root:root', 'root:root']);
+  });
+
+  it('shows / and every top-level entry as root:root, not nobody (a skeleton root)', async () => {
+    // /proc and /sys are the kernel's own filesystems, owned by the host's root whatever is
+    // under them, as in any user-namespaced container.
+    const { stdout } = await runScript(
+      test.host,
+      'stat -c %U:%G /; ls -ld /bin /usr /etc /opt | while read -r mode links user group rest; ' +
+        'do echo "$user:$group"; done; stat -c "%n %U:%G" /* | grep -v " root:root$" | ' +
+        'grep -v "^/proc \\|^/sys "; readlink /bin; ls /bin/bash',
+    );
+    expect(stdout.trim().split('\n')).toEqual([
+      'root:root',
+      'root:root',
+      'root:root',
+      'root:root',
+      'root:root',
+      'usr/bin',
+      '/bin/bash',
+    ]);
+  });
+
+  it('has a read-only / itself', async () => {
+    const { stdout } = await runScript(test.host, 'touch /x 2>&1; mkdir /y 2>&1; echo done');
+    expect(stdout).toMatch(/'\/x': Read-only file system/);
+    expect(stdout).toMatch(/\/y.: Read-only file system/);
+  });
+
+  it('keeps its skeleton root in its bundle, and destroy removes it', async () => {
+    const started = await startSandbox(test.host, 'exec sleep 300');
+    const bundle = `${test.config.runDir}/bundles/${started.sandbox.id}`;
+    try {
+      await waitUntilRunning(started.sandbox);
+      expect(statSync(`${bundle}/rootfs`).uid).toBe(started.sandbox.idRange.hostId);
+      expect(readlinkSync(`${bundle}/rootfs/bin`)).toBe('usr/bin');
+    } finally {
+      await started.sandbox.destroy();
+    }
+    expect(existsSync(bundle)).toBe(false);
   });
 
   it('has no server environment', async () => {

@@ -16,6 +16,7 @@ import { ensureParentHasRoom } from './parent-cgroup.js';
 import type { ResourceHost } from './resources.js';
 import { runtimeArgv, RUNTIME_ENV } from './runtime.js';
 import type { MobySeccompProfile, SeccompArchitecture } from './seccomp.js';
+import { TRAVERSE_ONLY } from './skeleton.js';
 import { buildSpec } from './spec.js';
 import type { RootfsProvider } from './rootfs.js';
 import { readStats, type SandboxStats } from './stats.js';
@@ -126,9 +127,12 @@ export async function createSandbox(
   const cgroupPath = `${context.parent}/${id}`;
   let spec: ReturnType<typeof buildSpec>;
   try {
-    const root = await context.rootfs.acquire(idRange);
+    // Traversable for the skeleton root inside (skeleton.ts); every file in it is 0600.
+    await mkdir(bundle, { recursive: true, mode: TRAVERSE_ONLY });
+    const root = await context.rootfs.acquire(idRange, bundle);
     spec = buildSpec({
       rootfs: root.rootfs,
+      image: root.image,
       idmappedDirs: root.idmappedDirs,
       hostname: context.hostname,
       args: options.command ?? ['/bin/bash', '--login'],
@@ -140,8 +144,7 @@ export async function createSandbox(
       maskProc: context.maskProc,
       seccomp: context.seccomp,
     });
-    await mkdir(bundle, { recursive: true, mode: 0o700 });
-    await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+    await writeFile(join(bundle, 'config.json'), JSON.stringify(spec), { mode: 0o600 });
     if (layout !== 'v2') await delegateV1(hierarchies, cgroupPath, idRange.hostId);
   } catch (error) {
     await Promise.all(

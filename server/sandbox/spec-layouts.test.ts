@@ -22,7 +22,8 @@ function specFor(layout: CgroupLayout): OciSpec {
   const architecture = SECCOMP_ARCHITECTURES.x64;
   if (!architecture) throw new Error('x64 is a supported architecture');
   return buildSpec({
-    rootfs: '/var/lib/nestbox/images/base/rootfs',
+    rootfs: '/run/nestbox/bundles/nestbox-0123456789abcdef/rootfs',
+    image: '/var/lib/nestbox/images/base/rootfs',
     idmappedDirs: ['etc', 'usr'],
     hostname: 'nestbox',
     args: ['/bin/bash', '--login'],

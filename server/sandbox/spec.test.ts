@@ -12,10 +12,11 @@ import type { OciSeccomp, OciSeccompArg, OciSpec } from './oci.js';
 import type { ResourceHost } from './resources.js';
 import { runtimeArgv, type RuntimeConfig } from './runtime.js';
 import { SECCOMP_ARCHITECTURES, loadMobyProfile, type MobySeccompProfile } from './seccomp.js';
-import { buildSpec, type SpecInput } from './spec.js';
+import { buildSpec, OWN_TOP_LEVEL_MOUNTS, type SpecInput } from './spec.js';
 
 const MIB = 1024 * 1024;
 const ROOTFS = '/var/lib/nestbox/images/base/rootfs';
+const SKELETON = '/run/nestbox/bundles/nestbox-0123456789abcdef/rootfs';
 const X64 = SECCOMP_ARCHITECTURES.x64;
 
 const LIMITS: SandboxLimits = {
@@ -39,7 +40,8 @@ function input(overrides: Partial<SpecInput> = {}): SpecInput {
   if (!X64) throw new Error('no x64 seccomp architecture');
   const cgroups: ResourceHost = { layout: 'v2', swapAccounting: true };
   return {
-    rootfs: ROOTFS,
+    rootfs: SKELETON,
+    image: ROOTFS,
     idmappedDirs: ['etc', 'usr', 'var'],
     hostname: 'nestbox',
     args: ['/bin/bash', '--login'],
@@ -160,7 +162,7 @@ describe('buildSpec', () => {
 
   it('keeps the root read-only and mounts nothing of the host but the image', () => {
     const spec = buildSpec(input());
-    expect(spec.root).toEqual({ path: ROOTFS, readonly: true });
+    expect(spec.root).toEqual({ path: SKELETON, readonly: true });
     for (const entry of spec.mounts.filter((candidate) => candidate.type === 'bind')) {
       expect(entry.source.startsWith(`${ROOTFS}/`), entry.source).toBe(true);
     }
@@ -178,6 +180,16 @@ describe('buildSpec', () => {
     expect(mount(buildSpec(input()), '/dev/shm')?.options).toEqual(
       expect.arrayContaining([`size=${32 * MIB}`, 'nr_inodes=4096']),
     );
+  });
+
+  it('mounts a filesystem of its own on exactly the OWN_TOP_LEVEL_MOUNTS', () => {
+    const spec = buildSpec(input({ idmappedDirs: [] }));
+    const topLevel = spec.mounts
+      .map((entry) => entry.destination)
+      .filter((destination) => /^\/[^/]+$/.test(destination))
+      .map((destination) => destination.slice(1))
+      .sort();
+    expect(topLevel).toEqual([...OWN_TOP_LEVEL_MOUNTS]);
   });
 
   it('bind-mounts the idmapped image directories read-only with an idmap', () => {

@@ -11,10 +11,13 @@ import { ociResources, type ResourceHost } from './resources.js';
 import { compileSeccomp, type MobySeccompProfile, type SeccompArchitecture } from './seccomp.js';
 
 export interface SpecInput {
-  /** Absolute host path of the read-only root filesystem. */
+  /** Absolute host path of the root filesystem, mounted read-only: in idmap mode a skeleton
+   *  owned by the range's root (skeleton.ts), else the range's own uid-shifted copy. */
   rootfs: string;
-  /** Top-level directories of the rootfs to bind-mount with an idmap, so that files owned by
-   *  host root show as root inside rather than as `nobody`. */
+  /** The shared image, owned by host root, that `idmappedDirs` come from. */
+  image: string;
+  /** Top-level directories of `image` to bind-mount onto the root with an idmap, so that files
+   *  owned by host root show as root inside rather than as `nobody`. */
   idmappedDirs: readonly string[];
   hostname: string;
   /** The sandbox's first process (its pid 1). */
@@ -67,6 +70,9 @@ const MASKED_PATHS = [
   '/proc/scsi',
   '/sys/firmware',
 ];
+/** Top-level directories the spec mounts a filesystem of its own on: the image's are unused. */
+export const OWN_TOP_LEVEL_MOUNTS = ['dev', 'proc', 'root', 'run', 'sys', 'tmp'] as const;
+
 const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 /** The environment is built from nothing: no variable of the server's ever reaches a learner. */
@@ -148,7 +154,7 @@ function mounts(input: SpecInput): OciMount[] {
   const idmappedRootfs: OciMount[] = input.idmappedDirs.map((dir) => ({
     destination: `/${dir}`,
     type: 'bind',
-    source: `${input.rootfs}/${dir}`,
+    source: `${input.image}/${dir}`,
     options: ['rbind', 'ro', 'nosuid', 'nodev', 'idmap'],
   }));
   const scratch = [
