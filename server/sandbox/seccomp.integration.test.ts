@@ -40,6 +40,8 @@ const DENIED: [string, number, ...number[]][] = [
   ['acct', 163, 0],
   ['syslog', 103, 3, 0, 0],
   ['fsopen', 430, 0, 0],
+  // MS_REMOUNT (0x20): a read-only mount stays read-only.
+  ['mount(MS_REMOUNT)', 165, 0, 0, 0, 0x20, 0],
   ['socket(AF_ALG)', 41, 38, 5, 0],
   ['socket(AF_VSOCK)', 41, 40, 1, 0],
   // AF_INET with a high bit set: the kernel would truncate it to AF_INET; the filter refuses.
@@ -108,5 +110,18 @@ describe('inside a sandbox', () => {
     );
     expect(stdout.trim().split('\n')).toEqual(['mounted', 'inner', 'nestbox', '1']);
     expect(code).toBe(0);
+  });
+
+  it('cannot make the root or the shared image writable by remounting them', async () => {
+    const { stdout } = await runScript(
+      test.host,
+      'for dir in / /usr /etc; do mount -o remount,bind,rw "$dir" 2>/dev/null && echo "$dir"; ' +
+        'done; mount --bind /usr /mnt && touch /mnt/x 2>&1; touch /x /usr/x 2>&1; echo end',
+    );
+    expect(stdout).not.toMatch(/^\/(usr|etc)?$/m);
+    expect(stdout).toMatch(/\/mnt\/x.: Read-only file system/);
+    expect(stdout).toMatch(/'\/x': Read-only file system/);
+    expect(stdout).toMatch(/\/usr\/x.: Read-only file system/);
+    expect(stdout.trim().endsWith('end')).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ import {
   DENIED_SOCKET_FAMILIES,
   DENIED_SYSCALLS,
   LESSON_SYSCALLS,
+  MS_REMOUNT,
   loadMobyProfile,
   NEW_MOUNT_API_SYSCALLS,
   SECCOMP_ARCHITECTURES,
@@ -67,7 +68,6 @@ describe('the compiled filter', () => {
     for (const name of [
       'unshare',
       'setns',
-      'mount',
       'umount2',
       'pivot_root',
       'sethostname',
@@ -109,6 +109,18 @@ describe('the compiled filter', () => {
       errnoRet: 38,
     });
     expect(allowedAtAll(filter)).not.toContain('fsopen');
+  });
+
+  it('allows mount only without MS_REMOUNT, so no read-only mount can be made writable', () => {
+    expect(allowedOutright(filter)).not.toContain('mount');
+    expect(filter.syscalls.filter((rule) => rule.names.includes('mount'))).toEqual([
+      {
+        names: ['mount'],
+        action: 'SCMP_ACT_ALLOW',
+        args: [{ index: 3, value: MS_REMOUNT, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }],
+      },
+    ]);
+    expect(NEW_MOUNT_API_SYSCALLS).toContain('mount_setattr');
   });
 
   it('allows socket only for families below AF_ALG, comparing all 64 bits', () => {

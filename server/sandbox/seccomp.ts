@@ -79,6 +79,18 @@ export const NEW_MOUNT_API_SYSCALLS = [
  *  CAP_SYS_ADMIN, which only counts in the sandbox's own user namespace). */
 export const LESSON_SYSCALLS = ['pivot_root'] as const;
 
+/**
+ * mount(2)'s MS_REMOUNT flag. The sandbox's read-only mounts (the root, the idmapped image
+ * directories) are made inside its own user namespace, so with CAP_SYS_ADMIN there its root
+ * could remount them read-write: the idmapped image would then be written as host root, for
+ * every session, and the skeleton root could fill the run directory. mount(2) is therefore
+ * allowed only without MS_REMOUNT; new mounts and propagation changes (what `unshare
+ * --mount-proc` and the lessons do) need no remount, and the new mount API, which could clear
+ * MOUNT_ATTR_RDONLY with mount_setattr, is refused already. A bind mount keeps its source's
+ * read-only flag, so binding an image directory elsewhere gives nothing writable either.
+ */
+export const MS_REMOUNT = 0x20;
+
 /** Socket families no lesson needs, among them AF_ALG (kernel crypto, page-cache bugs) and
  *  AF_VSOCK (host-guest sockets). */
 export const DENIED_SOCKET_FAMILIES = { AF_ALG: 38, AF_VSOCK: 40 } as const;
@@ -117,9 +129,24 @@ export function compileSeccomp(
   if (profile.defaultAction !== 'SCMP_ACT_ERRNO') {
     throw new Error('The seccomp profile must deny by default (defaultAction SCMP_ACT_ERRNO).');
   }
-  const replaced = new Set<string>([...DENIED_SYSCALLS, ...NEW_MOUNT_API_SYSCALLS, 'socket']);
-  const fromProfile = profile.syscalls
-    .filter((rule) => applies(rule, capabilities, architecture.moby))
+  const replaced = new Set<string>([
+    ...DENIED_SYSCALLS,
+    ...NEW_MOUNT_API_SYSCALLS,
+    'socket',
+    'mount',
+  ]);
+  const applying = profile.syscalls.filter((rule) =>
+    applies(rule, capabilities, architecture.moby),
+  );
+  const allowsMount = applying.some(
+    (rule) => rule.action === 'SCMP_ACT_ALLOW' && rule.names.includes('mount') && !rule.args,
+  );
+  const mountWithoutRemount: OciSeccompRule = {
+    names: ['mount'],
+    action: 'SCMP_ACT_ALLOW',
+    args: [{ index: 3, value: MS_REMOUNT, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }],
+  };
+  const fromProfile = applying
     .map(({ names, action, errnoRet, args }): OciSeccompRule => ({
       names: names.filter((name) => !replaced.has(name)),
       action,
@@ -140,6 +167,7 @@ export function compileSeccomp(
         args: [{ index: 0, value: SOCKET_FAMILY_LIMIT, op: 'SCMP_CMP_LT' }],
       },
       { names: [...NEW_MOUNT_API_SYSCALLS], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS },
+      ...(allowsMount ? [mountWithoutRemount] : []),
     ],
   };
 }
