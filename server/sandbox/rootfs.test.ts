@@ -66,7 +66,14 @@ describe('idmapRootfs', () => {
   it('gives each sandbox a skeleton root in its bundle, with the one image idmapped onto it', async () => {
     const bundle = mkdtempSync(join(tmpdir(), 'nestbox-bundle-'));
     try {
-      const plan = { mountPoints: ['proc', 'usr'], idmappedDirs: ['usr'], symlinks: [] };
+      const plan = {
+        mountPoints: [
+          { name: 'proc', mode: 0o555 },
+          { name: 'usr', mode: 0o755 },
+        ],
+        idmappedDirs: ['usr'],
+        symlinks: [],
+      };
       const provider = idmapRootfs('/images/rootfs', plan);
       expect(provider.mode).toBe('idmap');
       expect(await provider.acquire(RANGE, bundle)).toEqual({
