@@ -17,6 +17,7 @@ import {
   runVerify,
   startBackground,
   type ExecTarget,
+  type VerifyTarget,
 } from '../scenarios/runtime.js';
 
 const BACKGROUND_TIMEOUT_MS = 120_000;
@@ -96,7 +97,7 @@ async function openPage(
     : `background script failed (log: ${job?.logFile ?? ''})`;
 }
 
-async function testStep(sandbox: ExecTarget, scenario: Scenario, index: number): Promise<Row> {
+async function testStep(sandbox: VerifyTarget, scenario: Scenario, index: number): Promise<Row> {
   const step = scenario.steps[index] as Page;
   const row = (passed: boolean, detail: string): Row => ({
     scenario: scenario.slug,

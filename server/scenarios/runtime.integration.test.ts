@@ -17,6 +17,7 @@ import {
   backgroundState,
   backgroundStates,
   copyAssets,
+  OUT_OF_PROCESSES_HINT,
   runScript,
   runVerify,
   startBackground,
@@ -73,6 +74,39 @@ describe('verify', () => {
     // Without a #! line, bash; with #!/bin/sh, sh (dash), which has no $BASH_VERSION.
     expect((await runScript(sandbox, '[ -n "$BASH_VERSION" ]')).code).toBe(0);
     expect((await runScript(sandbox, '#!/bin/sh\n[ -z "$BASH_VERSION" ]')).code).toBe(0);
+  });
+
+  it('says at once that the sandbox is out of processes, rather than waiting out the timeout', async () => {
+    // A sandbox of its own, held at a small pids limit, as in the fork-bomb lesson.
+    const full = await host.create({
+      command: ['sleep', 'infinity'],
+      terminal: false,
+      limits: { pids: 24 },
+    });
+    try {
+      spawn(full.start.file, full.start.args, { env: full.start.env, stdio: 'ignore' });
+      for (let attempt = 0; attempt < 100; attempt++) {
+        if ((await full.exec(['true']).catch(() => undefined))?.code === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      // A check that fills the sandbox itself: bash keeps retrying the fork that fails.
+      let started = Date.now();
+      const filling = await runVerify(full, 'while :; do sleep 300 & done', { timeoutMs: 10_000 });
+      expect(filling).toEqual({ passed: false, hint: OUT_OF_PROCESSES_HINT });
+      expect(Date.now() - started).toBeLessThan(5000);
+      const stats = await full.stats();
+      expect(stats.pidsCurrent).toBe(stats.pidsMax);
+
+      // A check started while the sandbox is full does not even try.
+      started = Date.now();
+      expect(await runVerify(full, 'true')).toEqual({
+        passed: false,
+        hint: OUT_OF_PROCESSES_HINT,
+      });
+      expect(Date.now() - started).toBeLessThan(1000);
+    } finally {
+      await full.destroy();
+    }
   });
 
   it('fails with a clear hint when the check hangs past its timeout', async () => {

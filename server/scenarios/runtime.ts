@@ -13,6 +13,17 @@ import { readScenarioFile } from './files.js';
 /** All the runtime needs of a sandbox (a session passes its own). */
 export type ExecTarget = Pick<Sandbox, 'exec'>;
 
+/** What a check needs: exec, and the usage figures that tell a check that cannot run. */
+export type VerifyTarget = Pick<Sandbox, 'exec' | 'stats'>;
+
+/** Said at once, instead of a timeout, when the sandbox has no pids left for the check. */
+export const OUT_OF_PROCESSES_HINT =
+  'Your sandbox is out of processes (pids.max reached), so the check cannot run. Wait for the ' +
+  'fork bomb to be contained (or press Ctrl-C), then check again.';
+
+/** How often a running check looks at the sandbox's pids while it waits for the exec. */
+const PIDS_POLL_MS = 250;
+
 const VERIFY_TIMEOUT_MS = 15_000;
 
 /** Where our bookkeeping lives inside a sandbox: a writable tmpfs, invisible in `ls ~`. */
@@ -59,10 +70,12 @@ export interface VerifyOptions {
  * (Killercoda's convention); lines it prints starting with `FAIL:` are hints too (Instruqt's).
  */
 export async function runVerify(
-  sandbox: ExecTarget,
+  sandbox: VerifyTarget,
   script: string,
   options: VerifyOptions = {},
 ): Promise<VerifyResult> {
+  const before = await pidsState(sandbox);
+  if (before?.full) return { passed: false, hint: OUT_OF_PROCESSES_HINT };
   const wrapper = [
     `mkdir -p ${STATE_DIR}`,
     `reason=$(mktemp ${STATE_DIR}/reason.XXXXXX)`,
@@ -73,15 +86,33 @@ export async function runVerify(
     'cat "$reason"; rm -f "$reason"',
     'exit $status',
   ].join('\n');
-  let result;
-  try {
-    result = await sandbox.exec(
-      ['/bin/bash', '-c', wrapper, 'nestbox-verify', ...scriptArgv(script, 'verify')],
-      { timeoutMs: options.timeoutMs ?? VERIFY_TIMEOUT_MS },
-    );
-  } catch (error) {
-    return { passed: false, hint: `The check could not finish: ${errorMessage(error)}` };
+  const exec = sandbox.exec(
+    ['/bin/bash', '-c', wrapper, 'nestbox-verify', ...scriptArgv(script, 'verify')],
+    { timeoutMs: options.timeoutMs ?? VERIFY_TIMEOUT_MS },
+  );
+  // bash retries a fork that fails with EAGAIN for many seconds, so a check started just as
+  // the sandbox fills up would sit out its whole timeout: watch the pids while it runs.
+  const starved = new AbortController();
+  const outcome = await Promise.race([
+    exec.then(
+      (result) => ({ result }),
+      (error: unknown) => ({ error }),
+    ),
+    waitUntilStarved(sandbox, before?.limitHits ?? 0, starved.signal),
+  ]).finally(() => {
+    starved.abort();
+  });
+  // 'stopped' cannot win the race: the watch stops only once it is over.
+  if (outcome === 'starved' || outcome === 'stopped') {
+    // The exec ends by its own timeout; nobody waits for it.
+    exec.catch(() => undefined);
+    return { passed: false, hint: OUT_OF_PROCESSES_HINT };
   }
+  if ('error' in outcome) {
+    if (await hitLimitSince(sandbox, before)) return { passed: false, hint: OUT_OF_PROCESSES_HINT };
+    return { passed: false, hint: `The check could not finish: ${errorMessage(outcome.error)}` };
+  }
+  const { result } = outcome;
   const markerAt = result.stdout.lastIndexOf(REASON_MARKER);
   const output = markerAt === -1 ? result.stdout : result.stdout.slice(0, markerAt);
   const reason = markerAt === -1 ? '' : result.stdout.slice(markerAt + REASON_MARKER.length).trim();
@@ -92,7 +123,52 @@ export async function runVerify(
   const passed = options.legacyDone
     ? output.split('\n').some((line) => line.trim() === 'done')
     : result.code === 0;
+  if (!passed && markerAt === -1 && (await hitLimitSince(sandbox, before))) {
+    // The wrapper never got to its end: a fork failed for want of pids.
+    return { passed: false, hint: OUT_OF_PROCESSES_HINT };
+  }
   return { passed, hint: passed ? '' : [...failLines, reason].filter(Boolean).join('\n') };
+}
+
+interface PidsState {
+  /** pids.current has reached pids.max: no fork can succeed. */
+  full: boolean;
+  /** Forks refused so far for want of pids (pids.events). */
+  limitHits: number;
+}
+
+/** The sandbox's pids, or undefined when they cannot be read (it is gone, say). */
+async function pidsState(sandbox: VerifyTarget): Promise<PidsState | undefined> {
+  const stats = await sandbox.stats().catch(() => undefined);
+  if (!stats) return undefined;
+  return {
+    full: stats.pidsMax !== null && stats.pidsCurrent >= stats.pidsMax,
+    limitHits: stats.pidsLimitHits,
+  };
+}
+
+/** Whether forks were refused since `before`, and the sandbox is still full. */
+async function hitLimitSince(
+  sandbox: VerifyTarget,
+  before: PidsState | undefined,
+): Promise<boolean> {
+  const now = await pidsState(sandbox);
+  return before !== undefined && now !== undefined && now.full && now.limitHits > before.limitHits;
+}
+
+/** Resolves 'starved' once forks are being refused and the sandbox is full, or 'stopped'
+ *  once `signal` aborts (the check ended first). */
+async function waitUntilStarved(
+  sandbox: VerifyTarget,
+  hitsBefore: number,
+  signal: AbortSignal,
+): Promise<'starved' | 'stopped'> {
+  while (!signal.aborted) {
+    await new Promise((resolve) => setTimeout(resolve, PIDS_POLL_MS));
+    const now = await pidsState(sandbox);
+    if (now?.full && now.limitHits > hitsBefore) return 'starved';
+  }
+  return 'stopped';
 }
 
 export interface ScriptResult {
