@@ -249,7 +249,9 @@ export async function createSandbox(
             `Sandbox ${id} did not end completely; the next start-up will reap it.`,
           );
         }
-        await rm(bundle, { recursive: true, force: true });
+        // A `crun run` still starting when the sandbox is destroyed may make a mount point in
+        // the skeleton root while it is being removed (ENOTEMPTY); rm retries those.
+        await rm(bundle, { recursive: true, force: true, maxRetries: 3 });
         // The rootfs first: once the range is free, a new sandbox may take it (and its copy).
         await context.rootfs.release(idRange);
         context.ids.release(idRange);
