@@ -2,6 +2,7 @@ import type { Metadata, Viewport } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import './globals.css';
+import { SPLIT_BOOT_SCRIPT } from './learn/[slug]/split';
 import { THEME_BOOT_SCRIPT } from './theme/theme';
 import { ThemeToggle } from './theme/ThemeToggle';
 
@@ -42,8 +43,8 @@ export default function RootLayout({ children }: { children: ReactNode }) {
     // The boot script sets the `dark` class before React hydrates, so the server's <html> differs.
     <html lang="en" suppressHydrationWarning>
       <head>
-        {/* Applies the stored theme before first paint: no light flash for a dark choice. */}
-        <script dangerouslySetInnerHTML={{ __html: THEME_BOOT_SCRIPT }} />
+        {/* Applies the stored theme and lesson split before first paint: no flash, no shift. */}
+        <script dangerouslySetInnerHTML={{ __html: THEME_BOOT_SCRIPT + SPLIT_BOOT_SCRIPT }} />
       </head>
       <body className="flex min-h-dvh flex-col bg-white text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">
         <SiteHeader />

@@ -131,11 +131,7 @@ describe('the lesson UI', () => {
     await expect
       .poll(() => page.getByRole('heading', { level: 2 }).innerText())
       .toMatch(/Look around/);
-    try { await waitForPrompt(page); } catch (e) {
-      await page.screenshot({ path: '/tmp/ui2-fail.png', fullPage: true });
-      console.log('STATUS', await page.getByTestId('terminal-status').getAttribute('data-state'), await page.locator('main').innerText(), lab.output().slice(-2000));
-      throw e;
-    }
+    await waitForPrompt(page);
     const box = await page.getByTestId('terminal').boundingBox();
     expect(box?.width).toBeGreaterThan(300);
     expect(box?.width).toBeLessThanOrEqual(390);
@@ -143,6 +139,46 @@ describe('the lesson UI', () => {
     await page.keyboard.type('echo phone-$((20+22))\n');
     await expect.poll(() => terminalText(page), { timeout: 10_000 }).toMatch(/phone-42/);
     await page.screenshot({ path: `${SCREENSHOTS}lesson-phone.png`, fullPage: true });
+
+    // Collapsing the steps gives the terminal the screen; expanding brings them back.
+    const toggle = page.getByRole('button', { name: 'Hide the steps' });
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    await toggle.click();
+    const show = page.getByRole('button', { name: 'Show the steps' });
+    expect(await show.getAttribute('aria-expanded')).toBe('false');
+    expect(await page.locator('#lesson-steps').isVisible()).toBe(false);
+    await show.click();
+    await expect.poll(() => page.locator('#lesson-steps').isVisible()).toBe(true);
+    await closePage(page);
+  });
+
+  it('moves the split with the keyboard and remembers it after a reload', async () => {
+    const page = await freshPage();
+    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    const separator = page.getByRole('separator', { name: /Resize the steps/ });
+    expect(await separator.getAttribute('aria-orientation')).toBe('vertical');
+    expect(await separator.getAttribute('aria-valuenow')).toBe('40');
+    const stepsWidth = async () => (await page.locator('#lesson-steps').boundingBox())?.width ?? 0;
+    const before = await stepsWidth();
+    await separator.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => separator.getAttribute('aria-valuenow')).toBe('50');
+    await expect.poll(stepsWidth).toBeGreaterThan(before + 50);
+    const after = await stepsWidth();
+
+    await page.reload();
+    expect(await separator.getAttribute('aria-valuenow')).toBe('50');
+    await expect.poll(async () => Math.abs((await stepsWidth()) - after)).toBeLessThan(2);
+
+    // The pointer drags it too: to the far left stops at the minimum.
+    const box = await separator.boundingBox();
+    if (box === null) throw new Error('the separator has no box');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(5, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(() => separator.getAttribute('aria-valuenow')).toBe('20');
     await closePage(page);
   });
 
@@ -168,8 +204,12 @@ describe('the lesson UI', () => {
     await page.evaluate(() => navigator.clipboard.writeText('echo pasted-$((6*7))'));
     await page.getByTestId('terminal').click();
     await page.keyboard.press('Control+Shift+V');
+    // The clipboard is read asynchronously: Enter only once the text is on the line.
+    await expect.poll(() => terminalText(page)).toMatch(/echo pasted/);
     await page.keyboard.press('Enter');
     await expect.poll(() => terminalText(page), { timeout: 10_000 }).toMatch(/^pasted-42$/m);
+    // Exactly once: the browser's own paste must not add a second copy.
+    expect((await terminalText(page)).match(/echo pasted/g)).toHaveLength(1);
     await closePage(page);
   });
 });

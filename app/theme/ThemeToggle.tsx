@@ -5,7 +5,7 @@
  * already applied the stored choice before paint; this keeps <html> in step afterwards,
  * including when the system flips while "system" is chosen, or another tab changes the choice.
  */
-import { useEffect, useSyncExternalStore } from 'react';
+import { useLayoutEffect, useSyncExternalStore } from 'react';
 import {
   isDark,
   nextThemeChoice,
@@ -62,7 +62,8 @@ export function ThemeToggle() {
   // choice replaces it right after hydration.
   const choice = useSyncExternalStore(subscribe, readChoice, () => 'system' as const);
 
-  useEffect(() => {
+  // A layout effect, so a class that hydration dropped from <html> is back before paint.
+  useLayoutEffect(() => {
     const query = matchMedia('(prefers-color-scheme: dark)');
     apply(choice, query.matches);
     const onChange = (event: MediaQueryListEvent) => {

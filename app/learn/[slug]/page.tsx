@@ -7,6 +7,7 @@ import { cookies } from 'next/headers';
 import { LEARNER_COOKIE } from '@/server/learner-cookie';
 import { sharedStore } from '@/server/store/shared';
 import { HotReload } from './HotReload';
+import { LessonSplit } from './LessonSplit';
 import { LessonMarkdown } from './LessonMarkdown';
 import { LessonSessionProvider } from './session-context';
 import { Steps, type LessonPage } from './Steps';
@@ -73,32 +74,29 @@ export default async function LessonPage({ params }: LessonParams) {
   return (
     <LessonSessionProvider scenario={scenario.slug}>
       {process.env.NODE_ENV === 'development' && <HotReload slug={scenario.slug} />}
-      {/* Desktop: text 40%, terminal 60%, each filling the viewport below the 3.5rem header and
-        scrolling on its own. Narrow screens: text first, then a tall terminal. */}
-      <main className="flex flex-1 flex-col lg:grid lg:h-[calc(100dvh-3.5rem)] lg:flex-none lg:grid-cols-[2fr_3fr] lg:grid-rows-[minmax(0,1fr)]">
-        <article className="px-4 py-8 sm:px-6 lg:overflow-y-auto lg:border-r lg:border-zinc-200 lg:dark:border-zinc-800">
-          <header className="mb-6">
-            <h1 className="text-2xl font-semibold tracking-tight">{scenario.title}</h1>
-            {(scenario.difficulty !== undefined || scenario.time !== undefined) && (
-              <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">
-                {[scenario.difficulty, scenario.time].filter(Boolean).join(' · ')}
-              </p>
-            )}
-          </header>
-          <Steps
-            scenario={scenario.slug}
-            pages={lessonPages(scenario)}
-            initialIndex={saved.index}
-            initiallyPassed={saved.passed}
-          />
-        </article>
-        <section
-          aria-label="Terminal"
-          className="h-[75dvh] min-h-80 border-t border-zinc-200 lg:h-full lg:min-h-0 lg:border-t-0 dark:border-zinc-800"
-        >
-          <Terminal scenario={scenario.slug} />
-        </section>
-      </main>
+      {/* Desktop: steps beside the terminal, each filling the viewport below the header and
+        scrolling on its own. Narrow screens: steps first (collapsible), then a tall terminal. */}
+      <LessonSplit
+        steps={
+          <>
+            <header className="mb-6">
+              <h1 className="text-2xl font-semibold tracking-tight">{scenario.title}</h1>
+              {(scenario.difficulty !== undefined || scenario.time !== undefined) && (
+                <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">
+                  {[scenario.difficulty, scenario.time].filter(Boolean).join(' · ')}
+                </p>
+              )}
+            </header>
+            <Steps
+              scenario={scenario.slug}
+              pages={lessonPages(scenario)}
+              initialIndex={saved.index}
+              initiallyPassed={saved.passed}
+            />
+          </>
+        }
+        terminal={<Terminal scenario={scenario.slug} />}
+      />
     </LessonSessionProvider>
   );
 }
