@@ -156,6 +156,9 @@ function installClipboardKeys(term: XTerm): void {
       return false;
     }
     if (paste) {
+      // Chromium also fires a native paste for these keys, which xterm would insert a second
+      // time; cancelling the keydown leaves exactly one paste.
+      event.preventDefault();
       void navigator.clipboard.readText().then((text) => {
         term.paste(text);
       });
