@@ -182,6 +182,37 @@ describe('the lesson UI', () => {
     await closePage(page);
   });
 
+  it('moves between steps, focuses the terminal and lists shortcuts from the keyboard', async () => {
+    const page = await freshPage();
+    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await waitForPrompt(page);
+    const stepTitle = () => page.getByRole('heading', { level: 2 }).first().innerText();
+    await page.getByRole('heading', { level: 1 }).click(); // focus on the page, not the terminal
+    await page.keyboard.press(']');
+    await expect.poll(stepTitle).toMatch(/Look around/);
+    await page.keyboard.press('Alt+ArrowLeft');
+    await expect.poll(stepTitle).toMatch(/Welcome/);
+    await page.keyboard.press('Alt+ArrowRight');
+    await expect.poll(stepTitle).toMatch(/Look around/);
+
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await expect.poll(() => help.isVisible()).toBe(true);
+    expect(await help.innerText()).toMatch(/Focus the terminal/);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => help.isVisible()).toBe(false);
+
+    await page.keyboard.press('Control+`');
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.closest('.xterm') !== null))
+      .toBe(true);
+    // Now in the terminal, `]` is typing, not navigation.
+    await page.keyboard.type('echo a]b\n');
+    await expect.poll(() => terminalText(page)).toMatch(/^a]b$/m);
+    expect(await stepTitle()).toMatch(/Look around/);
+    await closePage(page);
+  });
+
   it('shows the hint of a failed check (screenshot of the lesson and the failure)', async () => {
     const page = await freshPage();
     await page.goto(`${lab.url}/learn/hello-sandbox`);

@@ -7,6 +7,7 @@ import { cookies } from 'next/headers';
 import { LEARNER_COOKIE } from '@/server/learner-cookie';
 import { sharedStore } from '@/server/store/shared';
 import { HotReload } from './HotReload';
+import { LessonShortcuts } from './LessonShortcuts';
 import { LessonSplit } from './LessonSplit';
 import { LessonMarkdown } from './LessonMarkdown';
 import { LessonSessionProvider } from './session-context';
@@ -76,6 +77,7 @@ export default async function LessonPage({ params }: LessonParams) {
       {process.env.NODE_ENV === 'development' && <HotReload slug={scenario.slug} />}
       {/* Desktop: steps beside the terminal, each filling the viewport below the header and
         scrolling on its own. Narrow screens: steps first (collapsible), then a tall terminal. */}
+      <LessonShortcuts />
       <LessonSplit
         steps={
           <>
