@@ -131,6 +131,9 @@ describe('the lesson UI', () => {
     await expect
       .poll(() => page.getByRole('heading', { level: 2 }).innerText())
       .toMatch(/Look around/);
+    // The terminal sits below the step here, and xterm.js pauses drawing while it is out of view
+    // (its rows read empty until then): scroll to it as a learner would.
+    await page.getByTestId('terminal').scrollIntoViewIfNeeded();
     await waitForPrompt(page);
     const box = await page.getByTestId('terminal').boundingBox();
     expect(box?.width).toBeGreaterThan(300);
