@@ -216,6 +216,28 @@ describe('the lesson UI', () => {
     await closePage(page);
   });
 
+  it('turns on xterm screen-reader mode from the terminal settings, and remembers it', async () => {
+    const page = await freshPage();
+    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await waitForPrompt(page);
+    const mirror = page.locator('[data-testid="terminal"] .xterm-accessibility');
+    expect(await mirror.count()).toBe(0);
+    const settings = page.getByRole('button', { name: 'Terminal settings' });
+    await settings.click();
+    expect(await settings.getAttribute('aria-expanded')).toBe('true');
+    await page.getByLabel(/Screen reader mode/).check();
+    await expect.poll(() => mirror.count()).toBe(1);
+    await page.keyboard.press('Escape');
+    expect(await settings.getAttribute('aria-expanded')).toBe('false');
+
+    await page.reload();
+    await waitForPrompt(page);
+    await expect.poll(() => mirror.count()).toBe(1);
+    await settings.click();
+    expect(await page.getByLabel(/Screen reader mode/).isChecked()).toBe(true);
+    await closePage(page);
+  });
+
   it('shows the hint of a failed check (screenshot of the lesson and the failure)', async () => {
     const page = await freshPage();
     await page.goto(`${lab.url}/learn/hello-sandbox`);

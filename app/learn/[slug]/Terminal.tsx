@@ -10,6 +10,7 @@ import {
   type TerminalState,
   type TerminalStatus,
 } from './terminal-connection';
+import { TerminalSettings } from './TerminalSettings';
 
 /** What a lesson's code action asks for (dispatched on window as `nestbox:exec`). */
 export interface ExecRequest extends RunOptions {
@@ -267,6 +268,7 @@ export function Terminal({ scenario }: { scenario: string }) {
           {activeState.takenOver ? 'open in another tab' : status}
         </span>
         <span className="ml-auto flex items-center gap-2">
+          <TerminalSettings buttonClassName={BUTTON} />
           {remaining !== undefined && (
             <>
               <span

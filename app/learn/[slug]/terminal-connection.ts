@@ -9,6 +9,7 @@ import {
   type ServerMessage,
 } from '@/lib/protocol';
 import { sessionExists, type SessionGrant } from './session-client';
+import { screenReaderMode, subscribeTerminalSettings } from './terminal-settings';
 
 /**
  * Joins one xterm.js terminal to one terminal of a session and keeps it joined: stream the pty
@@ -117,6 +118,7 @@ async function createXterm(container: HTMLElement) {
     fontSize: 14,
     scrollback: 5000,
     theme: THEME,
+    screenReaderMode: screenReaderMode(),
   });
   const fit = new FitAddon();
   const search = new SearchAddon();
@@ -198,6 +200,11 @@ export function connectTerminal(
       term.dispose();
     });
     installClipboardKeys(term);
+    cleanups.push(
+      subscribeTerminalSettings(() => {
+        term.options.screenReaderMode = screenReaderMode();
+      }),
+    );
 
     // Fit on every container size change, at most once per frame.
     let frame = 0;
