@@ -238,6 +238,16 @@ describe('the lesson UI', () => {
     await closePage(page);
   });
 
+  it('answers an unknown lesson address with a message and a way back', async () => {
+    const page = await freshPage();
+    const response = await page.goto(`${lab.url}/learn/no-such-lesson`);
+    expect(response?.status()).toBe(404);
+    expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('No lesson here');
+    await page.getByRole('link', { name: 'Back to the lessons' }).click();
+    await page.waitForURL(`${lab.url}/`);
+    await closePage(page);
+  });
+
   it('shows the hint of a failed check (screenshot of the lesson and the failure)', async () => {
     const page = await freshPage();
     await page.goto(`${lab.url}/learn/hello-sandbox`);
