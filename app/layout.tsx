@@ -2,6 +2,9 @@ import type { Metadata, Viewport } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import './globals.css';
+import { SPLIT_BOOT_SCRIPT } from './learn/[slug]/split';
+import { THEME_BOOT_SCRIPT } from './theme/theme';
+import { ThemeToggle } from './theme/ThemeToggle';
 
 export const metadata: Metadata = {
   title: { default: 'Nestbox', template: '%s · Nestbox' },
@@ -30,13 +33,19 @@ function SiteHeader() {
         </span>
         Nestbox
       </Link>
+      <ThemeToggle />
     </header>
   );
 }
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang="en">
+    // The boot script sets the `dark` class before React hydrates, so the server's <html> differs.
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        {/* Applies the stored theme and lesson split before first paint: no flash, no shift. */}
+        <script dangerouslySetInnerHTML={{ __html: THEME_BOOT_SCRIPT + SPLIT_BOOT_SCRIPT }} />
+      </head>
       <body className="flex min-h-dvh flex-col bg-white text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">
         <SiteHeader />
         {children}

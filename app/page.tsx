@@ -11,6 +11,12 @@ import {
 } from '@/server/scenarios/catalog';
 import type { Progress } from '@/server/store';
 import { sharedStore } from '@/server/store/shared';
+import {
+  CatalogFilter,
+  FilterItem,
+  FilterSection,
+  type FilterEntry,
+} from './catalog/CatalogFilter';
 
 // Scenarios are read from disk on every request, so an author sees an edit on reload.
 export const dynamic = 'force-dynamic';
@@ -110,11 +116,9 @@ function CardGrid({
   return (
     <ul className="mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
       {scenarios.map((scenario) => (
-        <ScenarioCard
-          key={scenario.slug}
-          scenario={scenario}
-          progress={progress.get(scenario.slug)}
-        />
+        <FilterItem key={scenario.slug} slug={scenario.slug}>
+          <ScenarioCard scenario={scenario} progress={progress.get(scenario.slug)} />
+        </FilterItem>
       ))}
     </ul>
   );
@@ -143,34 +147,54 @@ export default async function CatalogPage() {
   const inCourse = new Set(grouped.flatMap((group) => group.scenarios));
   const others = catalog.scenarios.filter((scenario) => !inCourse.has(scenario));
   const errors = [...catalog.errors, ...courseErrors];
+  const courseOf = new Map(
+    grouped.flatMap(({ course, scenarios }) => scenarios.map((s) => [s, course.title] as const)),
+  );
+  const entries: FilterEntry[] = catalog.scenarios.map((scenario) => ({
+    slug: scenario.slug,
+    text: [
+      scenario.title,
+      scenario.description,
+      scenario.difficulty ?? '',
+      courseOf.get(scenario) ?? '',
+    ].join(' \n '),
+  }));
   return (
     <main className="mx-auto w-full max-w-5xl flex-1 px-4 py-10 sm:px-6">
       <h1 className="text-2xl font-semibold tracking-tight">Lessons</h1>
       <p className="mt-2 text-zinc-600 dark:text-zinc-400">
         Each lesson opens a fresh Linux sandbox beside its instructions.
       </p>
-      {grouped.map(({ course, scenarios }, index) => {
-        const titleId = index === 0 ? 'course-title' : `course-title-${index + 1}`;
-        return (
-          <section key={titleId} className="mt-8" aria-labelledby={titleId}>
-            <h2 id={titleId} className="text-lg font-semibold tracking-tight">
-              {course.title}
-            </h2>
-            {course.description !== '' && (
-              <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">{course.description}</p>
-            )}
-            <CardGrid scenarios={scenarios} progress={progress} />
-          </section>
-        );
-      })}
-      {others.length > 0 && (
-        <section className="mt-10" aria-labelledby="more-title">
-          <h2 id="more-title" className="text-lg font-semibold tracking-tight">
-            {inCourse.size > 0 ? 'More lessons' : 'All lessons'}
-          </h2>
-          <CardGrid scenarios={others} progress={progress} />
-        </section>
-      )}
+      <CatalogFilter entries={entries}>
+        {grouped.map(({ course, scenarios }, index) => {
+          const titleId = index === 0 ? 'course-title' : `course-title-${index + 1}`;
+          return (
+            <FilterSection key={titleId} slugs={scenarios.map((scenario) => scenario.slug)}>
+              <section className="mt-8" aria-labelledby={titleId}>
+                <h2 id={titleId} className="text-lg font-semibold tracking-tight">
+                  {course.title}
+                </h2>
+                {course.description !== '' && (
+                  <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
+                    {course.description}
+                  </p>
+                )}
+                <CardGrid scenarios={scenarios} progress={progress} />
+              </section>
+            </FilterSection>
+          );
+        })}
+        {others.length > 0 && (
+          <FilterSection slugs={others.map((scenario) => scenario.slug)}>
+            <section className="mt-10" aria-labelledby="more-title">
+              <h2 id="more-title" className="text-lg font-semibold tracking-tight">
+                {inCourse.size > 0 ? 'More lessons' : 'All lessons'}
+              </h2>
+              <CardGrid scenarios={others} progress={progress} />
+            </section>
+          </FilterSection>
+        )}
+      </CatalogFilter>
       {catalog.scenarios.length === 0 && (
         <p className="mt-8 rounded-xl border border-dashed border-zinc-300 p-8 text-center text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
           No lessons yet. Add a scenario folder to <code className="font-mono">{catalog.dir}</code>.

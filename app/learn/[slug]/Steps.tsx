@@ -204,6 +204,7 @@ export function Steps({
             go(index - 1);
           }}
           disabled={index === 0}
+          data-step-nav="previous"
           className={`${BUTTON} text-zinc-700 ring-zinc-300 hover:bg-zinc-100 dark:text-zinc-300 dark:ring-zinc-700 dark:hover:bg-zinc-800`}
         >
           Back
@@ -233,6 +234,7 @@ export function Steps({
               go(index + 1);
             }}
             disabled={blocked}
+            data-step-nav="next"
             title={blocked ? 'Pass the check first' : undefined}
             className={`${BUTTON} bg-emerald-600 text-white ring-emerald-600 hover:bg-emerald-500`}
           >

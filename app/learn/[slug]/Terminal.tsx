@@ -2,7 +2,13 @@
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useLessonSession } from './session-context';
-import { endSession, extendSession, grantStore, type SessionGrant } from './session-client';
+import {
+  endSession,
+  extendSession,
+  grantStore,
+  SessionRequestError,
+  type SessionGrant,
+} from './session-client';
 import {
   connectTerminal,
   type RunOptions,
@@ -10,6 +16,7 @@ import {
   type TerminalState,
   type TerminalStatus,
 } from './terminal-connection';
+import { TerminalSettings } from './TerminalSettings';
 
 /** What a lesson's code action asks for (dispatched on window as `nestbox:exec`). */
 export interface ExecRequest extends RunOptions {
@@ -122,6 +129,8 @@ export function Terminal({ scenario }: { scenario: string }) {
   const [states, setStates] = useState<Record<number, TerminalState>>({});
   const [gone, setGone] = useState(false);
   const [busy, setBusy] = useState(false);
+  /** Why Extend failed, shown until the next attempt. */
+  const [actionError, setActionError] = useState<string | undefined>(undefined);
   const connections = useRef(new Map<number, TerminalConnection>());
   const pendingRuns = useRef(new Map<number, ExecRequest[]>());
 
@@ -192,6 +201,7 @@ export function Terminal({ scenario }: { scenario: string }) {
   const extend = () => {
     if (!grant) return;
     setBusy(true);
+    setActionError(undefined);
     extendSession(grant)
       .then((newExpiry) => {
         setStates((previous) => ({
@@ -200,7 +210,9 @@ export function Terminal({ scenario }: { scenario: string }) {
         }));
       })
       .catch((reason: unknown) => {
-        console.error('nestbox: extend failed', reason);
+        setActionError(
+          `${reason instanceof SessionRequestError ? reason.message : 'Could not extend the session.'} Try Extend again in a moment.`,
+        );
       })
       .finally(() => {
         setBusy(false);
@@ -216,7 +228,8 @@ export function Terminal({ scenario }: { scenario: string }) {
     setBusy(true);
     endSession(grant)
       .catch((reason: unknown) => {
-        console.error('nestbox: reset failed', reason);
+        // The old sandbox still expires on its own; the fresh one starts regardless.
+        console.error('nestbox: ending the old session failed', reason);
       })
       .finally(() => {
         setBusy(false);
@@ -267,6 +280,7 @@ export function Terminal({ scenario }: { scenario: string }) {
           {activeState.takenOver ? 'open in another tab' : status}
         </span>
         <span className="ml-auto flex items-center gap-2">
+          <TerminalSettings buttonClassName={BUTTON} />
           {remaining !== undefined && (
             <>
               <span
@@ -309,6 +323,11 @@ export function Terminal({ scenario }: { scenario: string }) {
           )}
         </span>
       </div>
+      {actionError !== undefined && (
+        <p role="alert" className="m-4 rounded-md bg-amber-500/10 p-3 text-sm text-amber-200">
+          {actionError}
+        </p>
+      )}
       {error !== undefined && (
         <p role="alert" className="m-4 rounded-md bg-red-500/10 p-3 text-sm text-red-300">
           {error}

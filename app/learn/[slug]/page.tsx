@@ -1,12 +1,20 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { cache } from 'react';
 import type { Page, Scenario } from '@/lib/scenario';
-import { loadScenario, scenariosDir } from '@/server/scenarios/catalog';
+import {
+  formatCatalogLocation,
+  loadScenario,
+  scenariosDir,
+  type CatalogError,
+} from '@/server/scenarios/catalog';
 import { cookies } from 'next/headers';
 import { LEARNER_COOKIE } from '@/server/learner-cookie';
 import { sharedStore } from '@/server/store/shared';
 import { HotReload } from './HotReload';
+import { LessonShortcuts } from './LessonShortcuts';
+import { LessonSplit } from './LessonSplit';
 import { LessonMarkdown } from './LessonMarkdown';
 import { LessonSessionProvider } from './session-context';
 import { Steps, type LessonPage } from './Steps';
@@ -19,18 +27,52 @@ interface LessonParams {
   params: Promise<{ slug: string }>;
 }
 
-/**
- * One read per request, shared by generateMetadata and the page. An invalid scenario is a 404
- * here; its errors are listed on the catalog page, where authors look for them.
- */
-const findScenario = cache(async (slug: string): Promise<Scenario | undefined> => {
-  const result = await loadScenario(scenariosDir(), slug);
-  return result.ok ? result.scenario : undefined;
-});
+/** One read per request, shared by generateMetadata and the page. */
+const readScenario = cache((slug: string) => loadScenario(scenariosDir(), slug));
 
 export async function generateMetadata({ params }: LessonParams): Promise<Metadata> {
-  const scenario = await findScenario((await params).slug);
-  return scenario === undefined ? {} : { title: scenario.title, description: scenario.description };
+  const result = await readScenario((await params).slug);
+  return result.ok
+    ? { title: result.scenario.title, description: result.scenario.description }
+    : { title: 'Lesson unavailable' };
+}
+
+/**
+ * A scenario folder with errors: learners get a plain message and a way back; in development
+ * the author also sees each problem's file:line, right where they opened the lesson.
+ */
+function ScenarioProblems({ errors }: { errors: CatalogError[] }) {
+  const dev = process.env.NODE_ENV === 'development';
+  return (
+    <main className="mx-auto w-full max-w-3xl flex-1 px-4 py-10 sm:px-6">
+      <section
+        role="alert"
+        className="rounded-xl border border-amber-300 bg-amber-50 p-5 text-sm text-amber-950 dark:border-amber-500/40 dark:bg-amber-950/40 dark:text-amber-100"
+      >
+        <h1 className="text-lg font-semibold">This lesson cannot open: its scenario has errors</h1>
+        <p className="mt-1">
+          {dev
+            ? 'Fix these and reload the page.'
+            : 'Whoever runs this lab needs to fix it. Pick another lesson meanwhile.'}
+        </p>
+        {dev && (
+          <ul data-testid="scenario-errors" className="mt-3 space-y-2">
+            {errors.map((error, index) => (
+              <li key={index} className="font-mono text-xs leading-5">
+                <span className="font-semibold">{formatCatalogLocation(error)}</span>{' '}
+                <span className="break-words">{error.message}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+        <p className="mt-4">
+          <Link href="/" className="font-medium underline underline-offset-2">
+            Back to the lessons
+          </Link>
+        </p>
+      </section>
+    </main>
+  );
 }
 
 /** The lesson's pages in order, rendered here on the server, for the client-side stepper. */
@@ -66,39 +108,39 @@ async function savedProgress(slug: string): Promise<{ index: number; passed: num
 }
 
 export default async function LessonPage({ params }: LessonParams) {
-  const scenario = await findScenario((await params).slug);
-  if (scenario === undefined) notFound();
+  const result = await readScenario((await params).slug);
+  if (!result.ok && result.reason === 'invalid') return <ScenarioProblems errors={result.errors} />;
+  if (!result.ok) notFound();
+  const { scenario } = result;
   const saved = await savedProgress(scenario.slug);
 
   return (
     <LessonSessionProvider scenario={scenario.slug}>
       {process.env.NODE_ENV === 'development' && <HotReload slug={scenario.slug} />}
-      {/* Desktop: text 40%, terminal 60%, each filling the viewport below the 3.5rem header and
-        scrolling on its own. Narrow screens: text first, then a tall terminal. */}
-      <main className="flex flex-1 flex-col lg:grid lg:h-[calc(100dvh-3.5rem)] lg:flex-none lg:grid-cols-[2fr_3fr] lg:grid-rows-[minmax(0,1fr)]">
-        <article className="px-4 py-8 sm:px-6 lg:overflow-y-auto lg:border-r lg:border-zinc-200 lg:dark:border-zinc-800">
-          <header className="mb-6">
-            <h1 className="text-2xl font-semibold tracking-tight">{scenario.title}</h1>
-            {(scenario.difficulty !== undefined || scenario.time !== undefined) && (
-              <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">
-                {[scenario.difficulty, scenario.time].filter(Boolean).join(' · ')}
-              </p>
-            )}
-          </header>
-          <Steps
-            scenario={scenario.slug}
-            pages={lessonPages(scenario)}
-            initialIndex={saved.index}
-            initiallyPassed={saved.passed}
-          />
-        </article>
-        <section
-          aria-label="Terminal"
-          className="h-[75dvh] min-h-80 border-t border-zinc-200 lg:h-full lg:min-h-0 lg:border-t-0 dark:border-zinc-800"
-        >
-          <Terminal scenario={scenario.slug} />
-        </section>
-      </main>
+      {/* Desktop: steps beside the terminal, each filling the viewport below the header and
+        scrolling on its own. Narrow screens: steps first (collapsible), then a tall terminal. */}
+      <LessonShortcuts />
+      <LessonSplit
+        steps={
+          <>
+            <header className="mb-6">
+              <h1 className="text-2xl font-semibold tracking-tight">{scenario.title}</h1>
+              {(scenario.difficulty !== undefined || scenario.time !== undefined) && (
+                <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">
+                  {[scenario.difficulty, scenario.time].filter(Boolean).join(' · ')}
+                </p>
+              )}
+            </header>
+            <Steps
+              scenario={scenario.slug}
+              pages={lessonPages(scenario)}
+              initialIndex={saved.index}
+              initiallyPassed={saved.passed}
+            />
+          </>
+        }
+        terminal={<Terminal scenario={scenario.slug} />}
+      />
     </LessonSessionProvider>
   );
 }

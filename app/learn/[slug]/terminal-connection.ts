@@ -9,6 +9,7 @@ import {
   type ServerMessage,
 } from '@/lib/protocol';
 import { sessionExists, type SessionGrant } from './session-client';
+import { screenReaderMode, subscribeTerminalSettings } from './terminal-settings';
 
 /**
  * Joins one xterm.js terminal to one terminal of a session and keeps it joined: stream the pty
@@ -117,6 +118,7 @@ async function createXterm(container: HTMLElement) {
     fontSize: 14,
     scrollback: 5000,
     theme: THEME,
+    screenReaderMode: screenReaderMode(),
   });
   const fit = new FitAddon();
   const search = new SearchAddon();
@@ -156,6 +158,9 @@ function installClipboardKeys(term: XTerm): void {
       return false;
     }
     if (paste) {
+      // Chromium also fires a native paste for these keys, which xterm would insert a second
+      // time; cancelling the keydown leaves exactly one paste.
+      event.preventDefault();
       void navigator.clipboard.readText().then((text) => {
         term.paste(text);
       });
@@ -195,6 +200,11 @@ export function connectTerminal(
       term.dispose();
     });
     installClipboardKeys(term);
+    cleanups.push(
+      subscribeTerminalSettings(() => {
+        term.options.screenReaderMode = screenReaderMode();
+      }),
+    );
 
     // Fit on every container size change, at most once per frame.
     let frame = 0;

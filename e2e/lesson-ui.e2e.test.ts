@@ -1,0 +1,281 @@
+/**
+ * The lesson UI's look and access in Debian's Chromium: catalog search, the theme toggle, a phone
+ * viewport, and clipboard paste into the terminal. Screenshots land in e2e/screenshots/ for review.
+ */
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContextOptions, Page } from 'playwright';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, terminalText } from './browser.js';
+import { startLabServer, type RunningLab } from './lab-server.js';
+
+// Its own run directory, cgroup parent and uid base: no other lab or test reaps these sandboxes.
+const LAB_ENV = {
+  NESTBOX_RUN_DIR: '/run/nestbox-e2e-ui',
+  NESTBOX_CGROUP_PARENT: 'nestbox-e2e-ui',
+  NESTBOX_ID_BASE: '1790000000',
+  NESTBOX_MAX_SESSIONS_PER_CLIENT: '20',
+};
+const SCREENSHOTS = fileURLToPath(new URL('screenshots/', import.meta.url));
+let lab: RunningLab;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  lab = await startLabServer(LAB_ENV);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser.close();
+  await lab.stop();
+});
+
+/** A fresh learner (own cookie and storage) on a page of its own. */
+async function freshPage(options: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  return context.newPage();
+}
+
+async function closePage(page: Page): Promise<void> {
+  await page.context().close();
+}
+
+function cardTitles(page: Page): Promise<string[]> {
+  return page.locator('main h3').allInnerTexts();
+}
+
+function darkClass(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.classList.contains('dark'));
+}
+
+async function waitForPrompt(page: Page): Promise<void> {
+  await expect.poll(() => terminalText(page), { timeout: 30_000 }).toMatch(/root@nestbox/);
+}
+
+describe('the lesson UI', () => {
+  it('filters catalog cards by search words, shows an empty state, and Escape clears', async () => {
+    const page = await freshPage();
+    await page.goto(lab.url);
+    const all = await cardTitles(page);
+    expect(all.length).toBeGreaterThan(3);
+    await page.screenshot({ path: `${SCREENSHOTS}catalog.png`, fullPage: true });
+
+    const search = page.getByLabel('Search lessons');
+    await search.fill('fork');
+    await expect.poll(() => cardTitles(page)).toEqual(['PID limits vs fork bombs']);
+    // Difficulty and course count too, and every word must match.
+    await search.fill('BEGINNER sandbox');
+    await expect.poll(() => cardTitles(page)).toEqual(['Your first sandbox']);
+    await search.fill('Container isolation');
+    await expect.poll(async () => (await cardTitles(page)).length).toBe(4);
+
+    await search.fill('no-such-lesson-anywhere');
+    await expect.poll(() => cardTitles(page)).toEqual([]);
+    await expect.poll(() => page.getByRole('status').innerText()).toMatch(/No lessons match/);
+    await search.press('Escape');
+    expect(await search.inputValue()).toBe('');
+    await expect.poll(() => cardTitles(page)).toEqual(all);
+    await closePage(page);
+  });
+
+  it('toggles dark mode, remembers it, and applies it before the page is parsed', async () => {
+    const page = await freshPage({ colorScheme: 'light' });
+    // Records the class as soon as the document is parsed, before any React code ran.
+    await page.addInitScript(() => {
+      document.addEventListener('DOMContentLoaded', () => {
+        document.documentElement.dataset.darkAtParse = String(
+          document.documentElement.classList.contains('dark'),
+        );
+      });
+    });
+    await page.goto(lab.url);
+    const html = page.locator('html');
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const toggle = page.getByTestId('theme-toggle');
+    await expect.poll(() => toggle.getAttribute('aria-label')).toMatch(/follows the system/);
+    expect(await darkClass(page)).toBe(false);
+    const light = await background();
+
+    await toggle.click(); // system → light
+    await expect.poll(() => toggle.getAttribute('aria-label')).toMatch(/Theme: light/);
+    expect(await darkClass(page)).toBe(false);
+    await toggle.click(); // light → dark
+    await expect.poll(() => toggle.getAttribute('aria-label')).toMatch(/Theme: dark/);
+    await expect.poll(() => darkClass(page)).toBe(true);
+    const dark = await background();
+    expect(dark).not.toBe(light);
+
+    await page.reload();
+    expect(await html.getAttribute('data-dark-at-parse')).toBe('true');
+    expect(await background()).toBe(dark);
+    await expect.poll(() => toggle.getAttribute('aria-label')).toMatch(/Theme: dark/);
+
+    await toggle.click(); // dark → system, which is light here
+    await expect.poll(() => darkClass(page)).toBe(false);
+    expect(await background()).toBe(light);
+    await closePage(page);
+  });
+
+  it('follows a dark system before any choice is made', async () => {
+    const page = await freshPage({ colorScheme: 'dark' });
+    await page.goto(lab.url);
+    await expect.poll(() => darkClass(page)).toBe(true);
+    await closePage(page);
+  });
+
+  it('works on a 390x844 phone: the step and a working terminal are both there', async () => {
+    const page = await freshPage({ viewport: { width: 390, height: 844 }, hasTouch: true });
+    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await page.getByRole('button', { name: 'Start' }).click();
+    await expect
+      .poll(() => page.getByRole('heading', { level: 2 }).innerText())
+      .toMatch(/Look around/);
+    // The terminal sits below the step here, and xterm.js pauses drawing while it is out of view
+    // (its rows read empty until then): scroll to it as a learner would.
+    await page.getByTestId('terminal').scrollIntoViewIfNeeded();
+    await waitForPrompt(page);
+    const box = await page.getByTestId('terminal').boundingBox();
+    expect(box?.width).toBeGreaterThan(300);
+    expect(box?.width).toBeLessThanOrEqual(390);
+    await page.getByTestId('terminal').click();
+    await page.keyboard.type('echo phone-$((20+22))\n');
+    await expect.poll(() => terminalText(page), { timeout: 10_000 }).toMatch(/phone-42/);
+    await page.screenshot({ path: `${SCREENSHOTS}lesson-phone.png`, fullPage: true });
+
+    // Collapsing the steps gives the terminal the screen; expanding brings them back.
+    const toggle = page.getByRole('button', { name: 'Hide the steps' });
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    await toggle.click();
+    const show = page.getByRole('button', { name: 'Show the steps' });
+    expect(await show.getAttribute('aria-expanded')).toBe('false');
+    expect(await page.locator('#lesson-steps').isVisible()).toBe(false);
+    await show.click();
+    await expect.poll(() => page.locator('#lesson-steps').isVisible()).toBe(true);
+    await closePage(page);
+  });
+
+  it('moves the split with the keyboard and remembers it after a reload', async () => {
+    const page = await freshPage();
+    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    const separator = page.getByRole('separator', { name: /Resize the steps/ });
+    expect(await separator.getAttribute('aria-orientation')).toBe('vertical');
+    expect(await separator.getAttribute('aria-valuenow')).toBe('40');
+    const stepsWidth = async () => (await page.locator('#lesson-steps').boundingBox())?.width ?? 0;
+    const before = await stepsWidth();
+    await separator.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => separator.getAttribute('aria-valuenow')).toBe('50');
+    await expect.poll(stepsWidth).toBeGreaterThan(before + 50);
+    const after = await stepsWidth();
+
+    await page.reload();
+    expect(await separator.getAttribute('aria-valuenow')).toBe('50');
+    await expect.poll(async () => Math.abs((await stepsWidth()) - after)).toBeLessThan(2);
+
+    // The pointer drags it too: to the far left stops at the minimum.
+    const box = await separator.boundingBox();
+    if (box === null) throw new Error('the separator has no box');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(5, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(() => separator.getAttribute('aria-valuenow')).toBe('20');
+    await closePage(page);
+  });
+
+  it('moves between steps, focuses the terminal and lists shortcuts from the keyboard', async () => {
+    const page = await freshPage();
+    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await waitForPrompt(page);
+    const stepTitle = () => page.getByRole('heading', { level: 2 }).first().innerText();
+    await page.getByRole('heading', { level: 1 }).click(); // focus on the page, not the terminal
+    await page.keyboard.press(']');
+    await expect.poll(stepTitle).toMatch(/Look around/);
+    await page.keyboard.press('Alt+ArrowLeft');
+    await expect.poll(stepTitle).toMatch(/Welcome/);
+    await page.keyboard.press('Alt+ArrowRight');
+    await expect.poll(stepTitle).toMatch(/Look around/);
+
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await expect.poll(() => help.isVisible()).toBe(true);
+    expect(await help.innerText()).toMatch(/Focus the terminal/);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => help.isVisible()).toBe(false);
+
+    await page.keyboard.press('Control+`');
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.closest('.xterm') !== null))
+      .toBe(true);
+    // Now in the terminal, `]` is typing, not navigation.
+    await page.keyboard.type('echo a]b\n');
+    await expect.poll(() => terminalText(page)).toMatch(/^a]b$/m);
+    expect(await stepTitle()).toMatch(/Look around/);
+    await closePage(page);
+  });
+
+  it('turns on xterm screen-reader mode from the terminal settings, and remembers it', async () => {
+    const page = await freshPage();
+    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await waitForPrompt(page);
+    const mirror = page.locator('[data-testid="terminal"] .xterm-accessibility');
+    expect(await mirror.count()).toBe(0);
+    const settings = page.getByRole('button', { name: 'Terminal settings' });
+    await settings.click();
+    expect(await settings.getAttribute('aria-expanded')).toBe('true');
+    await page.getByLabel(/Screen reader mode/).check();
+    await expect.poll(() => mirror.count()).toBe(1);
+    await page.keyboard.press('Escape');
+    expect(await settings.getAttribute('aria-expanded')).toBe('false');
+
+    await page.reload();
+    await waitForPrompt(page);
+    await expect.poll(() => mirror.count()).toBe(1);
+    await settings.click();
+    expect(await page.getByLabel(/Screen reader mode/).isChecked()).toBe(true);
+    await closePage(page);
+  });
+
+  it('answers an unknown lesson address with a message and a way back', async () => {
+    const page = await freshPage();
+    const response = await page.goto(`${lab.url}/learn/no-such-lesson`);
+    expect(response?.status()).toBe(404);
+    expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('No lesson here');
+    await page.getByRole('link', { name: 'Back to the lessons' }).click();
+    await page.waitForURL(`${lab.url}/`);
+    await closePage(page);
+  });
+
+  it('shows the hint of a failed check (screenshot of the lesson and the failure)', async () => {
+    const page = await freshPage();
+    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await waitForPrompt(page);
+    await page.screenshot({ path: `${SCREENSHOTS}lesson.png` });
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Check' }).click();
+    await expect
+      .poll(() => page.getByTestId('check-hint').innerText(), { timeout: 20_000 })
+      .not.toBe('');
+    await page.screenshot({ path: `${SCREENSHOTS}check-failure.png` });
+    await closePage(page);
+  });
+
+  it('pastes the clipboard into the terminal with Ctrl+Shift+V', async () => {
+    const page = await freshPage({ permissions: ['clipboard-read', 'clipboard-write'] });
+    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await waitForPrompt(page);
+    await page.evaluate(() => navigator.clipboard.writeText('echo pasted-$((6*7))'));
+    await page.getByTestId('terminal').click();
+    await page.keyboard.press('Control+Shift+V');
+    // The clipboard is read asynchronously: Enter only once the text is on the line.
+    await expect.poll(() => terminalText(page)).toMatch(/echo pasted/);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => terminalText(page), { timeout: 10_000 }).toMatch(/^pasted-42$/m);
+    // Exactly once: the browser's own paste must not add a second copy.
+    expect((await terminalText(page)).match(/echo pasted/g)).toHaveLength(1);
+    await closePage(page);
+  });
+});
