@@ -3,7 +3,7 @@
  * shells in the same sandbox), and the clocks that end it. It never sees a WebSocket
  * (design.md §3): the gateway attaches and detaches, and the registry's sweep asks `dueToEnd`.
  */
-import type { ExecOptions, ExecResult, Sandbox } from '../sandbox/index.js';
+import type { ExecOptions, ExecResult, Sandbox, SandboxStats } from '../sandbox/index.js';
 import { Emitter, type Disposable } from './disposable.js';
 import { Terminal } from './terminal.js';
 
@@ -112,6 +112,11 @@ export class Session {
   /** Runs a command in the session's sandbox (step checks, background scripts). */
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
     return this.sandbox.exec(argv, options);
+  }
+
+  /** The sandbox's resource usage now, with the CPU quota (in cores) it runs under. */
+  async usage(): Promise<SandboxStats & { cpuQuotaCores: number }> {
+    return { ...(await this.sandbox.stats()), cpuQuotaCores: this.sandbox.limits.cpus };
   }
 
   terminal(number: number): Terminal | undefined {
