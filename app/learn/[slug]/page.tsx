@@ -10,6 +10,7 @@ import { HotReload } from './HotReload';
 import { LessonMarkdown } from './LessonMarkdown';
 import { LessonSessionProvider } from './session-context';
 import { Steps, type LessonPage } from './Steps';
+import { ResourcesPanel } from './ResourcesPanel';
 import { Terminal } from './Terminal';
 
 // Read at request time: the folder may change while the server runs.
@@ -94,9 +95,12 @@ export default async function LessonPage({ params }: LessonParams) {
         </article>
         <section
           aria-label="Terminal"
-          className="h-[75dvh] min-h-80 border-t border-zinc-200 lg:h-full lg:min-h-0 lg:border-t-0 dark:border-zinc-800"
+          className="flex h-[75dvh] min-h-80 flex-col border-t border-zinc-200 lg:h-full lg:min-h-0 lg:border-t-0 dark:border-zinc-800"
         >
-          <Terminal scenario={scenario.slug} />
+          <div className="min-h-0 flex-1">
+            <Terminal scenario={scenario.slug} />
+          </div>
+          <ResourcesPanel />
         </section>
       </main>
     </LessonSessionProvider>

@@ -8,6 +8,7 @@ import {
   type ClientMessage,
   type ServerMessage,
 } from '@/lib/protocol';
+import { recordStats } from './resource-history';
 import { sessionExists, type SessionGrant } from './session-client';
 
 /**
@@ -261,6 +262,9 @@ export function connectTerminal(
           break;
         case 'expiry':
           setState({ expiresAt: message.expiresAt });
+          break;
+        case 'stats':
+          recordStats(message);
           break;
         case 'exit':
           term.writeln(`\r\n${DIM}[The shell exited with code ${message.code}.]${RESET}`);
