@@ -5,6 +5,8 @@ import {
   HISTORY_SAMPLES,
   noResourceSamples,
   resourceSamples,
+  resourcesOpen,
+  setResourcesOpen,
   subscribeResources,
   type ResourceSample,
 } from './resource-history';
@@ -124,8 +126,9 @@ function Row(props: { title: string; reading: string; testId: string; children: 
   );
 }
 
-export function ResourcesPanel({ defaultOpen = false }: { defaultOpen?: boolean }) {
+export function ResourcesPanel() {
   const samples = useSyncExternalStore(subscribeResources, resourceSamples, noResourceSamples);
+  const open = useSyncExternalStore(subscribeResources, resourcesOpen, () => false);
   const last = samples.at(-1);
   const total = (pick: (sample: ResourceSample) => number) =>
     samples.reduce((sum, sample) => sum + pick(sample), 0);
@@ -135,7 +138,10 @@ export function ResourcesPanel({ defaultOpen = false }: { defaultOpen?: boolean 
     value === null ? 'no limit' : format(value);
   return (
     <details
-      open={defaultOpen}
+      open={open}
+      onToggle={(event) => {
+        setResourcesOpen(event.currentTarget.open);
+      }}
       id="resources"
       className="border-t border-zinc-800 bg-zinc-950 px-3 py-2 text-zinc-200"
     >

@@ -42,6 +42,7 @@ function lessonPages(scenario: Scenario): LessonPage[] {
     title: source.title,
     step,
     hasCheck: source.scripts.verify !== undefined,
+    resources: source.resources === true,
     content: (
       <LessonMarkdown
         markdown={source.markdown}

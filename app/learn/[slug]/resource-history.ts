@@ -29,6 +29,7 @@ export const HISTORY_SAMPLES = 300;
 /** Several terminals (tabs) each get the stream; samples closer than this are duplicates. */
 const MIN_GAP_MS = 500;
 
+let panelOpen = false;
 let samples: readonly ResourceSample[] = [];
 let previous: StatsMessage | undefined;
 const listeners = new Set<() => void>();
@@ -61,6 +62,17 @@ export function recordStats(message: StatsMessage): void {
   previous = message;
   samples = [...samples.slice(-(HISTORY_SAMPLES - 1)), sample];
   for (const listener of listeners) listener();
+}
+
+/** Opens or closes the Resources panel (a lesson page with `"resources": true` opens it). */
+export function setResourcesOpen(open: boolean): void {
+  if (panelOpen === open) return;
+  panelOpen = open;
+  for (const listener of listeners) listener();
+}
+
+export function resourcesOpen(): boolean {
+  return panelOpen;
 }
 
 export function subscribeResources(listener: () => void): () => void {
