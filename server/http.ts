@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { SandboxError } from './sandbox/index.js';
 import { sameSecret } from './secrets.js';
 import { learnerOf } from './learner.js';
+import { acceptJoinCode, hasJoined } from './instructor/access.js';
 import type { Registry } from 'prom-client';
 import type { FailureLimiter } from './rate-limit.js';
 import { loadScenario } from './scenarios/catalog.js';
@@ -28,6 +29,8 @@ export interface RouterDeps {
   onVerify?: (passed: boolean) => void;
   /** Served at /metrics: to `token` as a bearer token, or without one only to loopback. */
   metrics: { registry: Registry; token: string | undefined };
+  /** Workshop mode (NESTBOX_JOIN_CODE): new sessions need this code first. Unset: open. */
+  joinCode?: string | undefined;
   /** Failed session/token guesses per client; shared with the terminal gateway. */
   authFailures: FailureLimiter;
   nextRequest: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
@@ -94,6 +97,13 @@ export function createRouter(deps: RouterDeps) {
     learner: string,
   ): Promise<void> {
     checkOrigin(request);
+    if (!hasJoined(deps.joinCode, request)) {
+      throw new HttpError(
+        403,
+        'join-code-required',
+        'This lab is running a workshop: enter its join code at /join first.',
+      );
+    }
     const body = await readJsonBody(request);
     const scenario =
       typeof body === 'object' && body !== null && 'scenario' in body ? body.scenario : undefined;
@@ -303,11 +313,38 @@ export function createRouter(deps: RouterDeps) {
     });
   }
 
+  /** POST /api/join {code} -> 200 {joined: true}, or 403; wrong codes count as failed guesses. */
+  async function join(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    checkOrigin(request);
+    const from = request.socket.remoteAddress ?? 'unknown';
+    if (deps.authFailures.isBlocked(from)) {
+      throw new HttpError(429, 'rate-limited', 'Too many failed attempts; wait a minute.');
+    }
+    const body = await readJsonBody(request);
+    const code = typeof body === 'object' && body !== null && 'code' in body ? body.code : '';
+    if (deps.joinCode === undefined) {
+      throw new HttpError(404, 'no-workshop', 'This lab needs no join code.');
+    }
+    if (typeof code !== 'string' || !acceptJoinCode(deps.joinCode, code, response)) {
+      deps.authFailures.recordFailure(from);
+      throw new HttpError(403, 'wrong-join-code', 'That is not the join code of this workshop.');
+    }
+    sendJson(response, 200, { joined: true });
+  }
+
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const { pathname } = url;
     try {
       const learner = learnerOf(request, response);
+      // A workshop link (`/?join=CODE`) lets its learners in without typing the code.
+      const joinLink = url.searchParams.get('join');
+      if (joinLink !== null) acceptJoinCode(deps.joinCode, joinLink, response);
+      if (pathname === '/api/join') {
+        if (request.method !== 'POST') throw new HttpError(405, 'method-not-allowed', 'Use POST.');
+        await join(request, response);
+        return;
+      }
       if (pathname === '/api/sessions') {
         if (request.method !== 'POST') throw new HttpError(405, 'method-not-allowed', 'Use POST.');
         await createSession(request, response, learner);

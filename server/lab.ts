@@ -129,6 +129,7 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
       metrics.verifyResults.inc({ result: passed ? 'pass' : 'fail' });
     },
     metrics: { registry: metrics.registry, token: config.metricsToken },
+    joinCode: config.joinCode,
     authFailures,
     nextRequest: pages.handle,
     nextUpgrade: pages.upgrade,

@@ -1,0 +1,132 @@
+/**
+ * Workshop mode over the real router and real sandboxes: with NESTBOX_JOIN_CODE set, a browser
+ * gets no sandbox until it has shown the code, by the join API or by a `?join=CODE` link.
+ */
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config.js';
+import { createRouter } from '../http.js';
+import { createLabMetrics } from '../metrics.js';
+import { FailureLimiter } from '../rate-limit.js';
+import { openSandboxHost, type SandboxHost } from '../sandbox/index.js';
+import { SessionRegistry } from '../sessions/registry.js';
+import { openStore } from '../store/index.js';
+import { AUTH_FAILURE_DEFAULTS, TRANSPORT_DEFAULTS } from '../terminal/defaults.js';
+import { createTerminalGateway, type TerminalGateway } from '../terminal/gateway.js';
+
+const ORIGIN = 'http://lab.test';
+const JOIN_CODE = 'ROOM-42';
+const config = loadConfig({
+  ...process.env,
+  NESTBOX_RUN_DIR: '/run/nestbox-it-instructor',
+  NESTBOX_CGROUP_PARENT: 'nestbox-it-instructor',
+  NESTBOX_ID_BASE: '1810000000',
+  NESTBOX_JOIN_CODE: JOIN_CODE,
+});
+
+let host: SandboxHost;
+let registry: SessionRegistry;
+let gateway: TerminalGateway;
+let server: Server;
+let base = '';
+
+beforeAll(async () => {
+  host = await openSandboxHost({ ...config, maxSandboxes: 2 });
+  registry = new SessionRegistry(host, {
+    ...config.sessions,
+    maxSessions: 2,
+    maxSessionsPerClient: 2,
+    sweepIntervalMs: 1000,
+    startTimeoutMs: 10_000,
+  });
+  const authFailures = new FailureLimiter(AUTH_FAILURE_DEFAULTS);
+  gateway = createTerminalGateway(registry, {
+    ...TRANSPORT_DEFAULTS,
+    authFailures,
+    allowedOrigins: [ORIGIN],
+    log: () => undefined,
+  });
+  const metrics = createLabMetrics({ sessions: () => registry.size, connections: () => 0 });
+  const router = createRouter({
+    registry,
+    gateway,
+    scenariosDir: config.scenariosDir,
+    allowedOrigins: [ORIGIN],
+    store: openStore(':memory:'),
+    metrics: { registry: metrics.registry, token: undefined },
+    joinCode: config.joinCode,
+    authFailures,
+    nextRequest: (_request, response) => {
+      response.writeHead(200).end('page');
+      return Promise.resolve();
+    },
+    nextUpgrade: undefined,
+    log: () => undefined,
+  });
+  server = createServer((request, response) => {
+    void router.handleRequest(request, response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+});
+
+afterAll(async () => {
+  await gateway.dispose();
+  await registry.dispose();
+  await host.dispose();
+  server.close();
+});
+
+async function post(path: string, body: unknown, cookie = '') {
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: ORIGIN, cookie },
+    body: JSON.stringify(body),
+  });
+  const json = (await response.json()) as { error?: { code: string }; sessionId?: string };
+  return { status: response.status, json, cookies: response.headers.getSetCookie() };
+}
+
+/** The `name=value` pair of the join cookie among `set-cookie` headers, or ''. */
+function joinCookie(cookies: string[]): string {
+  return cookies.find((cookie) => cookie.startsWith('nestbox_join='))?.split(';')[0] ?? '';
+}
+
+describe('workshop mode', () => {
+  it('refuses a session to a browser that has not shown the join code', async () => {
+    const { status, json } = await post('/api/sessions', { scenario: 'hello-sandbox' });
+    expect(status).toBe(403);
+    expect(json.error?.code).toBe('join-code-required');
+    expect(registry.size).toBe(0);
+  });
+
+  it('refuses a wrong code and sets no cookie', async () => {
+    const { status, json, cookies } = await post('/api/join', { code: 'ROOM-43' });
+    expect(status).toBe(403);
+    expect(json.error?.code).toBe('wrong-join-code');
+    expect(joinCookie(cookies)).toBe('');
+  });
+
+  it('gives a sandbox once the right code was entered', async () => {
+    const joined = await post('/api/join', { code: JOIN_CODE });
+    expect(joined.status).toBe(200);
+    const cookie = joinCookie(joined.cookies);
+    expect(cookie).not.toBe('');
+    const created = await post('/api/sessions', { scenario: 'hello-sandbox' }, cookie);
+    expect(created.status).toBe(201);
+    await registry.end(created.json.sessionId ?? '');
+  });
+
+  it('lets a ?join=CODE link set the cookie, and ignores a wrong one', async () => {
+    const wrong = await fetch(`${base}/learn/hello-sandbox?join=nope`);
+    expect(joinCookie(wrong.headers.getSetCookie())).toBe('');
+    const right = await fetch(`${base}/learn/hello-sandbox?join=${JOIN_CODE}`);
+    expect(right.status).toBe(200);
+    const cookie = joinCookie(right.headers.getSetCookie());
+    expect(cookie).not.toBe('');
+    const created = await post('/api/sessions', { scenario: 'hello-sandbox' }, cookie);
+    expect(created.status).toBe(201);
+    await registry.end(created.json.sessionId ?? '');
+  });
+});
