@@ -7,7 +7,13 @@ import type { Duplex } from 'node:stream';
 import { SandboxError } from './sandbox/index.js';
 import { sameSecret } from './secrets.js';
 import { learnerOf } from './learner.js';
-import { acceptJoinCode, hasJoined } from './instructor/access.js';
+import {
+  acceptJoinCode,
+  hasJoined,
+  instructorAccess,
+  setInstructorCookie,
+} from './instructor/access.js';
+import { roster } from './instructor/roster.js';
 import type { Registry } from 'prom-client';
 import type { FailureLimiter } from './rate-limit.js';
 import { loadScenario } from './scenarios/catalog.js';
@@ -29,6 +35,8 @@ export interface RouterDeps {
   onVerify?: (passed: boolean) => void;
   /** Served at /metrics: to `token` as a bearer token, or without one only to loopback. */
   metrics: { registry: Registry; token: string | undefined };
+  /** NESTBOX_INSTRUCTOR_TOKEN: unset disables /api/instructor/*. */
+  instructorToken?: string | undefined;
   /** Workshop mode (NESTBOX_JOIN_CODE): new sessions need this code first. Unset: open. */
   joinCode?: string | undefined;
   /** Failed session/token guesses per client; shared with the terminal gateway. */
@@ -332,6 +340,46 @@ export function createRouter(deps: RouterDeps) {
     sendJson(response, 200, { joined: true });
   }
 
+  /**
+   * POST /api/instructor/login {token} -> 200 and an HttpOnly cookie; GET
+   * /api/instructor/sessions -> {sessions: RosterEntry[]}, to the token (cookie or bearer).
+   * Disabled (404) without a configured token; wrong tokens count as failed guesses.
+   */
+  async function instructor(
+    request: IncomingMessage,
+    response: ServerResponse,
+    action: string,
+  ): Promise<void> {
+    const from = request.socket.remoteAddress ?? 'unknown';
+    if (deps.instructorToken === undefined) {
+      throw new HttpError(404, 'instructor-disabled', 'Set NESTBOX_INSTRUCTOR_TOKEN to enable it.');
+    }
+    if (deps.authFailures.isBlocked(from)) {
+      throw new HttpError(429, 'rate-limited', 'Too many failed attempts; wait a minute.');
+    }
+    if (action === 'login' && request.method === 'POST') {
+      checkOrigin(request);
+      const body = await readJsonBody(request);
+      const token = typeof body === 'object' && body !== null && 'token' in body ? body.token : '';
+      if (typeof token !== 'string' || !sameSecret(deps.instructorToken, token)) {
+        deps.authFailures.recordFailure(from);
+        throw new HttpError(401, 'wrong-token', 'That is not the instructor token.');
+      }
+      setInstructorCookie(response, token);
+      sendJson(response, 200, { instructor: true });
+      return;
+    }
+    if (instructorAccess(deps.instructorToken, request) !== 'granted') {
+      deps.authFailures.recordFailure(from);
+      throw new HttpError(401, 'instructor-only', 'Sign in with the instructor token.');
+    }
+    if (action === 'sessions' && request.method === 'GET') {
+      sendJson(response, 200, { sessions: await roster(deps.registry, deps.store) });
+      return;
+    }
+    throw new HttpError(404, 'not-found', 'No such instructor API.');
+  }
+
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const { pathname } = url;
@@ -348,6 +396,11 @@ export function createRouter(deps: RouterDeps) {
       if (pathname === '/api/sessions') {
         if (request.method !== 'POST') throw new HttpError(405, 'method-not-allowed', 'Use POST.');
         await createSession(request, response, learner);
+        return;
+      }
+      const instructorPath = /^\/api\/instructor\/(login|sessions)$/.exec(pathname);
+      if (instructorPath?.[1] !== undefined) {
+        await instructor(request, response, instructorPath[1]);
         return;
       }
       if (pathname === '/metrics' && request.method === 'GET') {

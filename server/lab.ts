@@ -130,6 +130,7 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
     },
     metrics: { registry: metrics.registry, token: config.metricsToken },
     joinCode: config.joinCode,
+    instructorToken: config.instructorToken,
     authFailures,
     nextRequest: pages.handle,
     nextUpgrade: pages.upgrade,

@@ -146,6 +146,11 @@ export class Session {
     this.lastInputAt = Date.now();
   }
 
+  /** True while at least one browser is attached to one of its terminals. */
+  get connected(): boolean {
+    return this.attachments > 0;
+  }
+
   attached(): void {
     this.attachments++;
     this.orphanedSince = undefined;

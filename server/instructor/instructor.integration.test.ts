@@ -1,6 +1,7 @@
 /**
- * Workshop mode over the real router and real sandboxes: with NESTBOX_JOIN_CODE set, a browser
- * gets no sandbox until it has shown the code, by the join API or by a `?join=CODE` link.
+ * Workshop mode and the instructor API over the real router and real sandboxes: with
+ * NESTBOX_JOIN_CODE set, a browser gets no sandbox until it has shown the code (the join API or a
+ * `?join=CODE` link); the roster answers only to the instructor token.
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ import { createTerminalGateway, type TerminalGateway } from '../terminal/gateway
 
 const ORIGIN = 'http://lab.test';
 const JOIN_CODE = 'ROOM-42';
+const TOKEN = 'instructor-secret-for-tests';
 const config = loadConfig({
   ...process.env,
   NESTBOX_RUN_DIR: '/run/nestbox-it-instructor',
@@ -55,6 +57,7 @@ beforeAll(async () => {
     store: openStore(':memory:'),
     metrics: { registry: metrics.registry, token: undefined },
     joinCode: config.joinCode,
+    instructorToken: TOKEN,
     authFailures,
     nextRequest: (_request, response) => {
       response.writeHead(200).end('page');
@@ -128,5 +131,51 @@ describe('workshop mode', () => {
     const created = await post('/api/sessions', { scenario: 'hello-sandbox' }, cookie);
     expect(created.status).toBe(201);
     await registry.end(created.json.sessionId ?? '');
+  });
+});
+
+describe('the instructor API', () => {
+  async function sessions(headers: Record<string, string>) {
+    const response = await fetch(`${base}/api/instructor/sessions`, { headers });
+    return {
+      status: response.status,
+      json: (await response.json()) as { sessions?: Record<string, unknown>[] },
+    };
+  }
+
+  it('refuses the roster without the token or with a wrong one', async () => {
+    expect((await sessions({})).status).toBe(401);
+    expect((await sessions({ authorization: 'Bearer not-the-token' })).status).toBe(401);
+    const login = await post('/api/instructor/login', { token: 'not-the-token' });
+    expect(login.status).toBe(401);
+    expect(login.cookies.some((value) => value.startsWith('nestbox_instructor='))).toBe(false);
+  });
+
+  it('lists every live session with its usage, to the token as cookie or bearer', async () => {
+    const cookie = joinCookie((await post('/api/join', { code: JOIN_CODE })).cookies);
+    const created = await post('/api/sessions', { scenario: 'hello-sandbox' }, cookie);
+    expect(created.status).toBe(201);
+    const login = await post('/api/instructor/login', { token: TOKEN });
+    expect(login.status).toBe(200);
+    const instructorCookie =
+      login.cookies.find((value) => value.startsWith('nestbox_instructor='))?.split(';')[0] ?? '';
+    const ways: Record<string, string>[] = [
+      { cookie: instructorCookie },
+      { authorization: `Bearer ${TOKEN}` },
+    ];
+    for (const headers of ways) {
+      const { status, json } = await sessions(headers);
+      expect(status).toBe(200);
+      expect(json.sessions).toEqual([
+        expect.objectContaining({
+          sessionId: created.json.sessionId,
+          scenario: 'hello-sandbox',
+          connected: false,
+          usage: expect.objectContaining({ pidsMax: config.limits.pids }) as unknown,
+        }),
+      ]);
+    }
+    await registry.end(created.json.sessionId ?? '');
+    expect((await sessions({ authorization: `Bearer ${TOKEN}` })).json.sessions).toEqual([]);
   });
 });
