@@ -1,6 +1,7 @@
 /**
- * The learner's Resources panel in Debian's Chromium, fed by the real stats stream of a real
- * sandbox: a fork bomb must show as pids climbing to the sandbox's pids limit, which holds it.
+ * The instructor view and the learner's Resources panel in Debian's Chromium, over a real lab
+ * and real sandboxes: the instructor signs in and sees a learner appear in the roster, and a
+ * fork bomb shows as the learner's pids climbing to the sandbox's pids limit, which holds it.
  */
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ const LAB_ENV = {
   NESTBOX_ID_BASE: '1820000000',
   // A small ceiling, so the bomb reaches it quickly and the machine is not loaded for long.
   NESTBOX_PIDS_LIMIT: '64',
+  NESTBOX_INSTRUCTOR_TOKEN: 'e2e-instructor-token-0123456789',
 };
 const config = loadConfig({ ...process.env, ...LAB_ENV });
 let lab: RunningLab;
@@ -38,6 +40,30 @@ async function pids(page: Page): Promise<{ current: number; max: number }> {
   if (!match) throw new Error(`unexpected pids reading "${text}"`);
   return { current: Number(match[1]), max: Number(match[2]) };
 }
+
+describe('the instructor roster', () => {
+  it('is signed into with the token and shows a learner who opens a lesson', async () => {
+    const instructor = await browser.newPage();
+    await instructor.goto(`${lab.url}/instructor`);
+    await instructor.getByLabel('Instructor token').fill('not-the-token');
+    await instructor.getByRole('button', { name: 'Sign in' }).click();
+    await expect
+      .poll(() => instructor.getByText('That is not the instructor token.').count())
+      .toBe(1);
+    await instructor.getByLabel('Instructor token').fill(LAB_ENV.NESTBOX_INSTRUCTOR_TOKEN);
+    await instructor.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => instructor.getByTestId('roster').count()).toBe(1);
+
+    const learner = await browser.newPage();
+    await learner.goto(`${lab.url}/learn/hello-sandbox`);
+    await expect.poll(() => terminalText(learner), { timeout: 20_000 }).toMatch(/root@nestbox/);
+    const row = instructor.getByTestId('roster').locator('tbody tr', { hasText: 'hello-sandbox' });
+    await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => row.innerText()).toMatch(/connected/);
+    await learner.close();
+    await instructor.close();
+  });
+});
 
 describe('the Resources panel', () => {
   it('shows pids rising to the limit during a fork bomb, and falling once it is killed', async () => {
