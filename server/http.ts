@@ -14,6 +14,7 @@ import {
   setInstructorCookie,
 } from './instructor/access.js';
 import { roster } from './instructor/roster.js';
+import { runInstructorAction, UnknownSessionError } from './instructor/actions.js';
 import type { Registry } from 'prom-client';
 import type { FailureLimiter } from './rate-limit.js';
 import { loadScenario } from './scenarios/catalog.js';
@@ -342,7 +343,9 @@ export function createRouter(deps: RouterDeps) {
 
   /**
    * POST /api/instructor/login {token} -> 200 and an HttpOnly cookie; GET
-   * /api/instructor/sessions -> {sessions: RosterEntry[]}, to the token (cookie or bearer).
+   * /api/instructor/sessions -> {sessions: RosterEntry[]}; POST
+   * /api/instructor/sessions/:id/(extend|end), audited. All but login need the token (cookie
+   * or bearer).
    * Disabled (404) without a configured token; wrong tokens count as failed guesses.
    */
   async function instructor(
@@ -377,6 +380,24 @@ export function createRouter(deps: RouterDeps) {
       sendJson(response, 200, { sessions: await roster(deps.registry, deps.store) });
       return;
     }
+    const act = /^sessions\/([\w-]{1,64})\/(extend|end)$/.exec(action);
+    if (act?.[1] !== undefined && request.method === 'POST') {
+      checkOrigin(request);
+      try {
+        const kind = act[2] === 'extend' ? 'extend' : 'end';
+        sendJson(
+          response,
+          200,
+          await runInstructorAction(deps.registry, deps.store, kind, act[1], from),
+        );
+      } catch (error) {
+        if (error instanceof UnknownSessionError) {
+          throw new HttpError(404, 'session-not-found', error.message);
+        }
+        throw error;
+      }
+      return;
+    }
     throw new HttpError(404, 'not-found', 'No such instructor API.');
   }
 
@@ -398,7 +419,8 @@ export function createRouter(deps: RouterDeps) {
         await createSession(request, response, learner);
         return;
       }
-      const instructorPath = /^\/api\/instructor\/(login|sessions)$/.exec(pathname);
+      const instructorPath =
+        /^\/api\/instructor\/(login|sessions(?:\/[\w-]{1,64}\/(?:extend|end))?)$/.exec(pathname);
       if (instructorPath?.[1] !== undefined) {
         await instructor(request, response, instructorPath[1]);
         return;

@@ -31,11 +31,16 @@ let registry: SessionRegistry;
 let gateway: TerminalGateway;
 let server: Server;
 let base = '';
+const store = openStore(':memory:');
 
 beforeAll(async () => {
   host = await openSandboxHost({ ...config, maxSandboxes: 2 });
   registry = new SessionRegistry(host, {
     ...config.sessions,
+    // An extension (two minutes from now) must reach past the first deadline (one minute).
+    ttlMs: 60_000,
+    extendMs: 120_000,
+    maxTtlMs: 150_000,
     maxSessions: 2,
     maxSessionsPerClient: 2,
     sweepIntervalMs: 1000,
@@ -54,7 +59,7 @@ beforeAll(async () => {
     gateway,
     scenariosDir: config.scenariosDir,
     allowedOrigins: [ORIGIN],
-    store: openStore(':memory:'),
+    store,
     metrics: { registry: metrics.registry, token: undefined },
     joinCode: config.joinCode,
     instructorToken: TOKEN,
@@ -177,5 +182,38 @@ describe('the instructor API', () => {
     }
     await registry.end(created.json.sessionId ?? '');
     expect((await sessions({ authorization: `Bearer ${TOKEN}` })).json.sessions).toEqual([]);
+  });
+
+  it('extends and ends a session on request, each audited in the store', async () => {
+    const cookie = joinCookie((await post('/api/join', { code: JOIN_CODE })).cookies);
+    const created = await post('/api/sessions', { scenario: 'hello-sandbox' }, cookie);
+    const id = created.json.sessionId ?? '';
+    const session = registry.list().find((candidate) => candidate.id === id);
+    const before = session?.expiresAt ?? 0;
+    const action = (path: string, headers: Record<string, string>) =>
+      fetch(`${base}/api/instructor/sessions/${path}`, {
+        method: 'POST',
+        headers: { origin: ORIGIN, ...headers },
+      });
+    expect((await action(`${id}/extend`, {})).status).toBe(401);
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const extended = await action(`${id}/extend`, auth);
+    expect(extended.status).toBe(200);
+    const { expiresAt } = (await extended.json()) as { expiresAt: number };
+    expect(expiresAt).toBeGreaterThan(before);
+    expect(session?.expiresAt).toBe(expiresAt);
+    expect((await action(`${id}/end`, auth)).status).toBe(200);
+    expect(session?.ended).toBe('ended');
+    expect((await action(`${id}/end`, auth)).status).toBe(404);
+    const audit = store.events(10).filter((event) => event.actor === 'instructor');
+    expect(audit.map((event) => event.kind).sort()).toEqual([
+      'instructor-end',
+      'instructor-extend',
+    ]);
+    for (const event of audit) {
+      expect(event.detail).toMatchObject({ sessionId: id, scenario: 'hello-sandbox' });
+      expect(event.detail.from).toMatch(/127\.0\.0\.1/);
+      expect(event.at).toBeGreaterThan(Date.now() - 60_000);
+    }
   });
 });
