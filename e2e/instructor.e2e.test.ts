@@ -18,6 +18,8 @@ const LAB_ENV = {
   // A small ceiling, so the bomb reaches it quickly and the machine is not loaded for long.
   NESTBOX_PIDS_LIMIT: '64',
   NESTBOX_INSTRUCTOR_TOKEN: 'e2e-instructor-token-0123456789',
+  // Short sessions, so one 15-minute extension visibly moves the time left.
+  NESTBOX_SESSION_MINUTES: '5',
 };
 const config = loadConfig({ ...process.env, ...LAB_ENV });
 let lab: RunningLab;
@@ -59,7 +61,16 @@ describe('the instructor roster', () => {
     await expect.poll(() => terminalText(learner), { timeout: 20_000 }).toMatch(/root@nestbox/);
     const row = instructor.getByTestId('roster').locator('tbody tr', { hasText: 'hello-sandbox' });
     await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
-    await expect.poll(() => row.innerText()).toMatch(/connected/);
+    await expect.poll(() => row.innerText(), { timeout: 10_000 }).toMatch(/connected/);
+    expect(Number.parseInt(await row.getByTestId('time-left').innerText(), 10)).toBeLessThanOrEqual(
+      5,
+    );
+    await row.getByRole('button', { name: 'Extend' }).click();
+    await expect
+      .poll(async () => Number.parseInt(await row.getByTestId('time-left').innerText(), 10), {
+        timeout: 10_000,
+      })
+      .toBeGreaterThanOrEqual(14);
     await learner.close();
     await instructor.close();
   });

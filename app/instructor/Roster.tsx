@@ -51,6 +51,13 @@ function Sparkline({ values, label }: { values: number[]; label: string }) {
   );
 }
 
+/** Extend or end one session (audited on the server); the next poll shows the result. */
+async function act(sessionId: string, action: 'extend' | 'end'): Promise<void> {
+  await fetch(`/api/instructor/sessions/${encodeURIComponent(sessionId)}/${action}`, {
+    method: 'POST',
+  }).catch(() => undefined);
+}
+
 function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   const [error, setError] = useState<string>();
   const submit = async (event: SyntheticEvent<HTMLFormElement>) => {
@@ -219,6 +226,7 @@ export function Roster() {
             {header('Pids', 'pids')}
             <th className="px-2 py-1 text-left font-medium">Memory</th>
             <th className="px-2 py-1 text-left font-medium">CPU</th>
+            <th className="px-2 py-1 text-left font-medium">Actions</th>
           </tr>
         </thead>
         <tbody>
@@ -230,7 +238,7 @@ export function Roster() {
                 <td className="px-2 py-1">{entry.scenario}</td>
                 <td className="px-2 py-1">{entry.currentStep}</td>
                 <td className="px-2 py-1">{entry.passedSteps.length}</td>
-                <td className="px-2 py-1">
+                <td className="px-2 py-1" data-testid="time-left">
                   {Math.max(0, Math.round((entry.expiresAt - now) / 60_000))} min
                 </td>
                 <td className="px-2 py-1">{entry.connected ? 'connected' : 'away'}</td>
@@ -242,6 +250,26 @@ export function Roster() {
                 </td>
                 <td className="px-2 py-1">
                   <Sparkline values={trend?.cpu ?? []} label="CPU against the quota" />
+                </td>
+                <td className="flex gap-2 px-2 py-1">
+                  <button
+                    type="button"
+                    className="underline"
+                    onClick={() => void act(entry.sessionId, 'extend')}
+                  >
+                    Extend
+                  </button>
+                  <button
+                    type="button"
+                    className="text-red-600 underline"
+                    onClick={() => {
+                      if (window.confirm('End this session? Its sandbox is removed.')) {
+                        void act(entry.sessionId, 'end');
+                      }
+                    }}
+                  >
+                    End
+                  </button>
                 </td>
               </tr>
             );
