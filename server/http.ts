@@ -14,6 +14,7 @@ import {
   setInstructorCookie,
 } from './instructor/access.js';
 import { roster } from './instructor/roster.js';
+import { progressCsv, progressRows } from './instructor/export.js';
 import { runInstructorAction, UnknownSessionError } from './instructor/actions.js';
 import type { Registry } from 'prom-client';
 import type { FailureLimiter } from './rate-limit.js';
@@ -344,7 +345,8 @@ export function createRouter(deps: RouterDeps) {
   /**
    * POST /api/instructor/login {token} -> 200 and an HttpOnly cookie; GET
    * /api/instructor/sessions -> {sessions: RosterEntry[]}; POST
-   * /api/instructor/sessions/:id/(extend|end), audited. All but login need the token (cookie
+   * /api/instructor/sessions/:id/(extend|end), audited; GET /api/instructor/progress (JSON) and
+   * /api/instructor/progress.csv. All but login need the token (cookie
    * or bearer).
    * Disabled (404) without a configured token; wrong tokens count as failed guesses.
    */
@@ -378,6 +380,22 @@ export function createRouter(deps: RouterDeps) {
     }
     if (action === 'sessions' && request.method === 'GET') {
       sendJson(response, 200, { sessions: await roster(deps.registry, deps.store) });
+      return;
+    }
+    if (action.startsWith('progress') && request.method === 'GET') {
+      const rows = progressRows(deps.store.allProgress());
+      if (action === 'progress') {
+        sendJson(response, 200, { progress: rows });
+        return;
+      }
+      const csv = progressCsv(rows);
+      response.writeHead(200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': 'attachment; filename="nestbox-progress.csv"',
+        'content-length': Buffer.byteLength(csv),
+        'cache-control': 'no-store',
+      });
+      response.end(csv);
       return;
     }
     const act = /^sessions\/([\w-]{1,64})\/(extend|end)$/.exec(action);
@@ -420,7 +438,9 @@ export function createRouter(deps: RouterDeps) {
         return;
       }
       const instructorPath =
-        /^\/api\/instructor\/(login|sessions(?:\/[\w-]{1,64}\/(?:extend|end))?)$/.exec(pathname);
+        /^\/api\/instructor\/(login|progress(?:\.csv)?|sessions(?:\/[\w-]{1,64}\/(?:extend|end))?)$/.exec(
+          pathname,
+        );
       if (instructorPath?.[1] !== undefined) {
         await instructor(request, response, instructorPath[1]);
         return;

@@ -216,4 +216,22 @@ describe('the instructor API', () => {
       expect(event.at).toBeGreaterThan(Date.now() - 60_000);
     }
   });
+
+  it('exports progress per learner and scenario as JSON and CSV, to the instructor only', async () => {
+    store.passStep('learner-one', 'hello-sandbox', 1);
+    const url = `${base}/api/instructor/progress`;
+    expect((await fetch(`${url}.csv`)).status).toBe(401);
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const json = (await (await fetch(url, { headers: auth })).json()) as {
+      progress: { learner: string; passedSteps: number[] }[];
+    };
+    expect(json.progress).toContainEqual(
+      expect.objectContaining({ learner: 'learner-one', passedSteps: [1] }),
+    );
+    const csv = await fetch(`${url}.csv`, { headers: auth });
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await csv.text()).split('\r\n');
+    expect(lines[0]).toBe('learner,scenario,current_step,passed_steps,finished_at,updated_at');
+    expect(lines.some((line) => line.startsWith('"learner-one","hello-sandbox",'))).toBe(true);
+  });
 });
