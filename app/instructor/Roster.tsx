@@ -199,6 +199,9 @@ export function Roster() {
   );
   return (
     <section className="mt-6">
+      <a href="/api/instructor/progress.csv" className="float-right text-sm underline">
+        Export progress (CSV)
+      </a>
       <label className="text-sm">
         Scenario{' '}
         <select
