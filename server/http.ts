@@ -14,6 +14,7 @@ import {
   setInstructorCookie,
 } from './instructor/access.js';
 import { roster } from './instructor/roster.js';
+import { createShadowServer } from './instructor/shadow.js';
 import { progressCsv, progressRows } from './instructor/export.js';
 import { runInstructorAction, UnknownSessionError } from './instructor/actions.js';
 import type { Registry } from 'prom-client';
@@ -89,6 +90,15 @@ async function readJsonBody(request: IncomingMessage): Promise<unknown> {
 }
 
 export function createRouter(deps: RouterDeps) {
+  /** Read-only mirrors of learners' terminals, for the instructor. */
+  const shadow = createShadowServer(deps.registry, {
+    instructorToken: deps.instructorToken,
+    allowedOrigins: deps.allowedOrigins,
+    maxBufferedBytes: 4 * 1024 * 1024,
+    log: (message) => {
+      deps.log(message);
+    },
+  });
   /** Assets, background and foreground scripts of each live session's scenario. */
   const lessons = new LessonRuntime(deps.scenariosDir);
 
@@ -492,6 +502,8 @@ export function createRouter(deps: RouterDeps) {
     const { pathname } = new URL(request.url ?? '/', 'http://localhost');
     if (pathname === '/api/terminal') {
       deps.gateway.handleUpgrade(request, socket, head);
+    } else if (pathname === '/api/instructor/shadow') {
+      shadow.handleUpgrade(request, socket, head);
     } else if (deps.nextUpgrade) {
       void deps.nextUpgrade(request, socket, head);
     } else {

@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { loadConfig } from '../config.js';
 import { createRouter } from '../http.js';
 import { createLabMetrics } from '../metrics.js';
@@ -74,6 +75,7 @@ beforeAll(async () => {
   server = createServer((request, response) => {
     void router.handleRequest(request, response);
   });
+  server.on('upgrade', router.handleUpgrade);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -234,4 +236,52 @@ describe('the instructor API', () => {
     expect(lines[0]).toBe('learner,scenario,current_step,passed_steps,finished_at,updated_at');
     expect(lines.some((line) => line.startsWith('"learner-one","hello-sandbox",'))).toBe(true);
   });
+
+  it('mirrors a learner terminal read-only to the instructor over a WebSocket', async () => {
+    const cookie = joinCookie((await post('/api/join', { code: JOIN_CODE })).cookies);
+    const created = await post('/api/sessions', { scenario: 'hello-sandbox' }, cookie);
+    const id = created.json.sessionId ?? '';
+    const terminal = registry
+      .list()
+      .find((candidate) => candidate.id === id)
+      ?.terminal(1);
+    const url = `${base.replace('http', 'ws')}/api/instructor/shadow?session=${id}`;
+    const refused = new WebSocket(url, { origin: ORIGIN });
+    const status = await new Promise<number>((resolve) => {
+      refused.on('unexpected-response', (_request, response) => {
+        resolve(response.statusCode ?? 0);
+      });
+      refused.on('error', () => undefined);
+    });
+    expect(status).toBe(401);
+
+    const viewer = new WebSocket(url, {
+      origin: ORIGIN,
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    let seen = '';
+    viewer.on('message', (data: Buffer) => (seen += data.toString('utf8')));
+    await new Promise((resolve) => viewer.once('open', resolve));
+    terminal?.write('echo shadow-$((6*7))\r');
+    await waitFor(() => seen.includes('shadow-42'));
+    // What the viewer sends, binary or text, never reaches the learner's shell.
+    viewer.send(Buffer.from('echo pwned-$((1+1))\r'), { binary: true });
+    viewer.send('echo pwned-$((2+2))\r');
+    terminal?.write('echo after-$((5*5))\r');
+    await waitFor(() => seen.includes('after-25'));
+    const learnerSaw = terminal?.outputSince(0).data.toString('utf8') ?? '';
+    expect(learnerSaw).toContain('after-25');
+    expect(learnerSaw).not.toMatch(/pwned/);
+    expect(seen).not.toMatch(/pwned/);
+    viewer.close();
+    await registry.end(id);
+  });
 });
+
+async function waitFor(probe: () => boolean, timeoutMs = 7000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
