@@ -71,6 +71,32 @@ describe('the instructor roster', () => {
         timeout: 10_000,
       })
       .toBeGreaterThanOrEqual(14);
+
+    // The shadow view, opened from the signed-in instructor's page: the learner is told, and
+    // the mirror carries what the learner types.
+    const sessionId = await row.getAttribute('data-session');
+    await instructor.evaluate((id) => {
+      const ws = new WebSocket(`ws://${location.host}/api/instructor/shadow?session=${id ?? ''}`);
+      ws.binaryType = 'arraybuffer';
+      const state = window as unknown as { shadowText: string };
+      state.shadowText = '';
+      ws.onmessage = (event: MessageEvent<ArrayBuffer>) => {
+        state.shadowText += new TextDecoder().decode(event.data);
+      };
+    }, sessionId);
+    await expect
+      .poll(() => learner.getByTestId('instructor-viewing').count(), { timeout: 10_000 })
+      .toBe(1);
+    await learner.getByTestId('terminal').click();
+    await learner.keyboard.type('echo typed-$((6*7))\n');
+    await expect
+      .poll(
+        () => instructor.evaluate(() => (window as unknown as { shadowText: string }).shadowText),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toMatch(/typed-42/);
     await learner.close();
     await instructor.close();
   });

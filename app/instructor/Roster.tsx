@@ -236,7 +236,11 @@ export function Roster() {
           {rows.map((entry) => {
             const trend = trends[entry.sessionId];
             return (
-              <tr key={entry.sessionId} className="border-b border-zinc-100 dark:border-zinc-900">
+              <tr
+                key={entry.sessionId}
+                data-session={entry.sessionId}
+                className="border-b border-zinc-100 dark:border-zinc-900"
+              >
                 <td className="px-2 py-1 font-mono">{entry.learner.slice(0, 8)}</td>
                 <td className="px-2 py-1">{entry.scenario}</td>
                 <td className="px-2 py-1">{entry.currentStep}</td>

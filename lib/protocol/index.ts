@@ -113,6 +113,12 @@ export interface StatsMessage {
   cpuQuotaCores: number | null;
 }
 
+/** How many instructors are watching this session's terminal (0 when none, any more). */
+export interface ViewersMessage {
+  type: 'viewers';
+  viewers: number;
+}
+
 /** The shell ended; `code` is its exit status (128 + signal when killed by a signal). */
 export interface ExitMessage {
   type: 'exit';
@@ -141,6 +147,7 @@ export type ServerMessage =
   | ReadyMessage
   | ExpiryMessage
   | StatsMessage
+  | ViewersMessage
   | ExitMessage
   | ErrorMessage
   | PingMessage
@@ -294,6 +301,9 @@ export function decodeServerMessage(text: string): DecodeResult<ServerMessage> {
       return { ok: true, message: { type: 'expiry', expiresAt: object.expiresAt } };
     case 'stats':
       return decodeStats(object);
+    case 'viewers':
+      if (!isCount(object.viewers)) return { ok: false, reason: 'viewers needs a count' };
+      return { ok: true, message: { type: 'viewers', viewers: object.viewers } };
     case 'exit':
       if (!isFiniteNumber(object.code)) return { ok: false, reason: 'exit needs a numeric code' };
       return { ok: true, message: { type: 'exit', code: object.code } };

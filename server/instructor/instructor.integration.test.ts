@@ -241,10 +241,8 @@ describe('the instructor API', () => {
     const cookie = joinCookie((await post('/api/join', { code: JOIN_CODE })).cookies);
     const created = await post('/api/sessions', { scenario: 'hello-sandbox' }, cookie);
     const id = created.json.sessionId ?? '';
-    const terminal = registry
-      .list()
-      .find((candidate) => candidate.id === id)
-      ?.terminal(1);
+    const session = registry.list().find((candidate) => candidate.id === id);
+    const terminal = session?.terminal(1);
     const url = `${base.replace('http', 'ws')}/api/instructor/shadow?session=${id}`;
     const refused = new WebSocket(url, { origin: ORIGIN });
     const status = await new Promise<number>((resolve) => {
@@ -262,6 +260,7 @@ describe('the instructor API', () => {
     let seen = '';
     viewer.on('message', (data: Buffer) => (seen += data.toString('utf8')));
     await new Promise((resolve) => viewer.once('open', resolve));
+    await waitFor(() => session?.viewers === 1);
     terminal?.write('echo shadow-$((6*7))\r');
     await waitFor(() => seen.includes('shadow-42'));
     // What the viewer sends, binary or text, never reaches the learner's shell.
@@ -274,6 +273,7 @@ describe('the instructor API', () => {
     expect(learnerSaw).not.toMatch(/pwned/);
     expect(seen).not.toMatch(/pwned/);
     viewer.close();
+    await waitFor(() => session?.viewers === 0);
     await registry.end(id);
   });
 });

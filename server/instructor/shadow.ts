@@ -53,6 +53,7 @@ export function createShadowServer(registry: SessionRegistry, config: ShadowConf
         ws.send(data, { binary: true });
       };
       send(terminal.outputSince(0).data);
+      session.changeViewers(1);
       const output = terminal.onOutput(send);
       const ended = session.onEnd(() => {
         ws.close(1000, 'session ended');
@@ -63,6 +64,7 @@ export function createShadowServer(registry: SessionRegistry, config: ShadowConf
       ws.on('close', () => {
         output.dispose();
         ended.dispose();
+        session.changeViewers(-1);
       });
     });
   }

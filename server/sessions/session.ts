@@ -56,6 +56,8 @@ export class Session {
   private readonly terminals = new Map<number, Terminal>();
   private readonly endEmitter = new Emitter<EndReason>();
   private readonly expiryEmitter = new Emitter<number>();
+  private readonly viewersEmitter = new Emitter<number>();
+  private viewerCount = 0;
   private ending: Promise<void> | undefined;
   private endReason: EndReason | undefined;
 
@@ -184,6 +186,21 @@ export class Session {
 
   onEnd(listener: (reason: EndReason) => void): Disposable {
     return this.endEmitter.on(listener);
+  }
+
+  /** Instructors watching this session's terminal (the shadow view), so the learner is told. */
+  get viewers(): number {
+    return this.viewerCount;
+  }
+
+  /** An instructor started (+1) or stopped (-1) watching. */
+  changeViewers(delta: 1 | -1): void {
+    this.viewerCount = Math.max(0, this.viewerCount + delta);
+    this.viewersEmitter.emit(this.viewerCount);
+  }
+
+  onViewers(listener: (viewers: number) => void): Disposable {
+    return this.viewersEmitter.on(listener);
   }
 
   onExpiry(listener: (expiresAt: number) => void): Disposable {

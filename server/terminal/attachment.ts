@@ -70,6 +70,7 @@ export class Attachment {
       this.sendOutput(replay.data.subarray(at, at + this.policy.replayChunkBytes));
     }
     this.session.attached();
+    if (this.session.viewers > 0) this.send({ type: 'viewers', viewers: this.session.viewers });
     this.statsTimer = setInterval(() => {
       void this.sendStats();
     }, this.policy.statsIntervalMs);
@@ -85,6 +86,9 @@ export class Attachment {
       }),
       this.session.onExpiry((expiresAt) => {
         this.send({ type: 'expiry', expiresAt });
+      }),
+      this.session.onViewers((viewers) => {
+        this.send({ type: 'viewers', viewers });
       }),
       this.session.onEnd((reason) => {
         if (reason === 'exited') return; // the terminal's own exit message says it

@@ -29,6 +29,8 @@ export interface TerminalState {
   expiresAt: number | undefined;
   /** True when another tab took this terminal over; `reconnect()` takes it back. */
   takenOver: boolean;
+  /** Instructors watching the session's terminal right now (the shadow view). */
+  viewers?: number;
 }
 
 export interface RunOptions {
@@ -265,6 +267,9 @@ export function connectTerminal(
           break;
         case 'stats':
           recordStats(message);
+          break;
+        case 'viewers':
+          setState({ viewers: message.viewers });
           break;
         case 'exit':
           term.writeln(`\r\n${DIM}[The shell exited with code ${message.code}.]${RESET}`);
