@@ -76,6 +76,13 @@ export interface Config {
   sessions: SessionSettings;
   /** NESTBOX_METRICS_TOKEN: bearer token for /metrics. Unset: /metrics answers this machine only. */
   metricsToken: string | undefined;
+  /** NESTBOX_INSTRUCTOR_TOKEN: the instructor's secret for /instructor and its API; at least 16
+   *  characters. Unset: the instructor view is disabled. */
+  instructorToken: string | undefined;
+  /** NESTBOX_JOIN_CODE: workshop mode. Set, a browser must show this code (the join form, or a
+   *  `?join=CODE` link) before it gets a sandbox; 4 to 64 letters, digits or dashes. Unset:
+   *  anyone who reaches the lab gets sessions. */
+  joinCode: string | undefined;
 }
 
 /** How long sessions live and how many one client may hold. Durations are in milliseconds. */
@@ -142,6 +149,16 @@ function text(env: Env, name: string, fallback: string, pattern?: RegExp): strin
   if (raw === undefined || raw === '') return fallback;
   if (pattern && !pattern.test(raw)) {
     throw new ConfigError(`${name}=${raw} is invalid: expected to match ${String(pattern)}.`);
+  }
+  return raw;
+}
+
+/** A secret that may be unset; a bad one is refused without echoing it into the logs. */
+function optionalSecret(env: Env, name: string, pattern: RegExp): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!pattern.test(raw)) {
+    throw new ConfigError(`${name} is invalid: expected to match ${String(pattern)}.`);
   }
   return raw;
 }
@@ -213,6 +230,8 @@ export function loadConfig(env: Env = process.env): Config {
     allowedOrigins: origins(env, host, port),
     sessions: sessionSettings(env),
     metricsToken: env.NESTBOX_METRICS_TOKEN || undefined,
+    instructorToken: optionalSecret(env, 'NESTBOX_INSTRUCTOR_TOKEN', /^[\x21-\x7e]{16,256}$/),
+    joinCode: optionalSecret(env, 'NESTBOX_JOIN_CODE', /^[A-Za-z0-9-]{4,64}$/),
     ...limitsAndTotals(env),
     cgroupParent: text(
       env,

@@ -7,6 +7,16 @@ import type { Duplex } from 'node:stream';
 import { SandboxError } from './sandbox/index.js';
 import { sameSecret } from './secrets.js';
 import { learnerOf } from './learner.js';
+import {
+  acceptJoinCode,
+  hasJoined,
+  instructorAccess,
+  setInstructorCookie,
+} from './instructor/access.js';
+import { roster } from './instructor/roster.js';
+import { createShadowServer } from './instructor/shadow.js';
+import { progressCsv, progressRows } from './instructor/export.js';
+import { runInstructorAction, UnknownSessionError } from './instructor/actions.js';
 import type { Registry } from 'prom-client';
 import type { FailureLimiter } from './rate-limit.js';
 import { loadScenario } from './scenarios/catalog.js';
@@ -28,6 +38,10 @@ export interface RouterDeps {
   onVerify?: (passed: boolean) => void;
   /** Served at /metrics: to `token` as a bearer token, or without one only to loopback. */
   metrics: { registry: Registry; token: string | undefined };
+  /** NESTBOX_INSTRUCTOR_TOKEN: unset disables /api/instructor/*. */
+  instructorToken?: string | undefined;
+  /** Workshop mode (NESTBOX_JOIN_CODE): new sessions need this code first. Unset: open. */
+  joinCode?: string | undefined;
   /** Failed session/token guesses per client; shared with the terminal gateway. */
   authFailures: FailureLimiter;
   nextRequest: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
@@ -76,6 +90,15 @@ async function readJsonBody(request: IncomingMessage): Promise<unknown> {
 }
 
 export function createRouter(deps: RouterDeps) {
+  /** Read-only mirrors of learners' terminals, for the instructor. */
+  const shadow = createShadowServer(deps.registry, {
+    instructorToken: deps.instructorToken,
+    allowedOrigins: deps.allowedOrigins,
+    maxBufferedBytes: 4 * 1024 * 1024,
+    log: (message) => {
+      deps.log(message);
+    },
+  });
   /** Assets, background and foreground scripts of each live session's scenario. */
   const lessons = new LessonRuntime(deps.scenariosDir);
 
@@ -94,6 +117,13 @@ export function createRouter(deps: RouterDeps) {
     learner: string,
   ): Promise<void> {
     checkOrigin(request);
+    if (!hasJoined(deps.joinCode, request)) {
+      throw new HttpError(
+        403,
+        'join-code-required',
+        'This lab is running a workshop: enter its join code at /join first.',
+      );
+    }
     const body = await readJsonBody(request);
     const scenario =
       typeof body === 'object' && body !== null && 'scenario' in body ? body.scenario : undefined;
@@ -311,14 +341,126 @@ export function createRouter(deps: RouterDeps) {
     });
   }
 
+  /** POST /api/join {code} -> 200 {joined: true}, or 403; wrong codes count as failed guesses. */
+  async function join(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    checkOrigin(request);
+    const from = request.socket.remoteAddress ?? 'unknown';
+    if (deps.authFailures.isBlocked(from)) {
+      throw new HttpError(429, 'rate-limited', 'Too many failed attempts; wait a minute.');
+    }
+    const body = await readJsonBody(request);
+    const code = typeof body === 'object' && body !== null && 'code' in body ? body.code : '';
+    if (deps.joinCode === undefined) {
+      throw new HttpError(404, 'no-workshop', 'This lab needs no join code.');
+    }
+    if (typeof code !== 'string' || !acceptJoinCode(deps.joinCode, code, response)) {
+      deps.authFailures.recordFailure(from);
+      throw new HttpError(403, 'wrong-join-code', 'That is not the join code of this workshop.');
+    }
+    sendJson(response, 200, { joined: true });
+  }
+
+  /**
+   * POST /api/instructor/login {token} -> 200 and an HttpOnly cookie; GET
+   * /api/instructor/sessions -> {sessions: RosterEntry[]}; POST
+   * /api/instructor/sessions/:id/(extend|end), audited; GET /api/instructor/progress (JSON) and
+   * /api/instructor/progress.csv. All but login need the token (cookie
+   * or bearer).
+   * Disabled (404) without a configured token; wrong tokens count as failed guesses.
+   */
+  async function instructor(
+    request: IncomingMessage,
+    response: ServerResponse,
+    action: string,
+  ): Promise<void> {
+    const from = request.socket.remoteAddress ?? 'unknown';
+    if (deps.instructorToken === undefined) {
+      throw new HttpError(404, 'instructor-disabled', 'Set NESTBOX_INSTRUCTOR_TOKEN to enable it.');
+    }
+    if (deps.authFailures.isBlocked(from)) {
+      throw new HttpError(429, 'rate-limited', 'Too many failed attempts; wait a minute.');
+    }
+    if (action === 'login' && request.method === 'POST') {
+      checkOrigin(request);
+      const body = await readJsonBody(request);
+      const token = typeof body === 'object' && body !== null && 'token' in body ? body.token : '';
+      if (typeof token !== 'string' || !sameSecret(deps.instructorToken, token)) {
+        deps.authFailures.recordFailure(from);
+        throw new HttpError(401, 'wrong-token', 'That is not the instructor token.');
+      }
+      setInstructorCookie(response, token);
+      sendJson(response, 200, { instructor: true });
+      return;
+    }
+    if (instructorAccess(deps.instructorToken, request) !== 'granted') {
+      deps.authFailures.recordFailure(from);
+      throw new HttpError(401, 'instructor-only', 'Sign in with the instructor token.');
+    }
+    if (action === 'sessions' && request.method === 'GET') {
+      sendJson(response, 200, { sessions: await roster(deps.registry, deps.store) });
+      return;
+    }
+    if (action.startsWith('progress') && request.method === 'GET') {
+      const rows = progressRows(deps.store.allProgress());
+      if (action === 'progress') {
+        sendJson(response, 200, { progress: rows });
+        return;
+      }
+      const csv = progressCsv(rows);
+      response.writeHead(200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': 'attachment; filename="nestbox-progress.csv"',
+        'content-length': Buffer.byteLength(csv),
+        'cache-control': 'no-store',
+      });
+      response.end(csv);
+      return;
+    }
+    const act = /^sessions\/([\w-]{1,64})\/(extend|end)$/.exec(action);
+    if (act?.[1] !== undefined && request.method === 'POST') {
+      checkOrigin(request);
+      try {
+        const kind = act[2] === 'extend' ? 'extend' : 'end';
+        sendJson(
+          response,
+          200,
+          await runInstructorAction(deps.registry, deps.store, kind, act[1], from),
+        );
+      } catch (error) {
+        if (error instanceof UnknownSessionError) {
+          throw new HttpError(404, 'session-not-found', error.message);
+        }
+        throw error;
+      }
+      return;
+    }
+    throw new HttpError(404, 'not-found', 'No such instructor API.');
+  }
+
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const { pathname } = url;
     try {
       const learner = learnerOf(request, response);
+      // A workshop link (`/?join=CODE`) lets its learners in without typing the code.
+      const joinLink = url.searchParams.get('join');
+      if (joinLink !== null) acceptJoinCode(deps.joinCode, joinLink, response);
+      if (pathname === '/api/join') {
+        if (request.method !== 'POST') throw new HttpError(405, 'method-not-allowed', 'Use POST.');
+        await join(request, response);
+        return;
+      }
       if (pathname === '/api/sessions') {
         if (request.method !== 'POST') throw new HttpError(405, 'method-not-allowed', 'Use POST.');
         await createSession(request, response, learner);
+        return;
+      }
+      const instructorPath =
+        /^\/api\/instructor\/(login|progress(?:\.csv)?|sessions(?:\/[\w-]{1,64}\/(?:extend|end))?)$/.exec(
+          pathname,
+        );
+      if (instructorPath?.[1] !== undefined) {
+        await instructor(request, response, instructorPath[1]);
         return;
       }
       if (pathname === '/metrics' && request.method === 'GET') {
@@ -368,6 +510,8 @@ export function createRouter(deps: RouterDeps) {
     const { pathname } = new URL(request.url ?? '/', 'http://localhost');
     if (pathname === '/api/terminal') {
       deps.gateway.handleUpgrade(request, socket, head);
+    } else if (pathname === '/api/instructor/shadow') {
+      shadow.handleUpgrade(request, socket, head);
     } else if (deps.nextUpgrade) {
       void deps.nextUpgrade(request, socket, head);
     } else {

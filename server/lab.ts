@@ -129,6 +129,8 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
       metrics.verifyResults.inc({ result: passed ? 'pass' : 'fail' });
     },
     metrics: { registry: metrics.registry, token: config.metricsToken },
+    joinCode: config.joinCode,
+    instructorToken: config.instructorToken,
     authFailures,
     nextRequest: pages.handle,
     nextUpgrade: pages.upgrade,

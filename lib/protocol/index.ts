@@ -91,6 +91,34 @@ export interface ExpiryMessage {
   expiresAt: number;
 }
 
+/**
+ * The sandbox's resource usage, about once a second (server/sandbox/stats.ts reads it from the
+ * cgroup; the same fields on cgroup v1 and v2). Counters (`cpuUsageNs`, `cpuThrottledNs`,
+ * `oomKills`, `pidsLimitHits`) only grow; clients graph their differences between samples.
+ */
+export interface StatsMessage {
+  type: 'stats';
+  /** When the sample was read, ms since the epoch. */
+  at: number;
+  pidsCurrent: number;
+  /** null when unlimited. */
+  pidsMax: number | null;
+  pidsLimitHits: number;
+  memoryBytes: number;
+  memoryMaxBytes: number | null;
+  oomKills: number;
+  cpuUsageNs: number;
+  cpuThrottledNs: number;
+  /** The CPU quota in cores' worth (0.5 is half a core); null when unlimited. */
+  cpuQuotaCores: number | null;
+}
+
+/** How many instructors are watching this session's terminal (0 when none, any more). */
+export interface ViewersMessage {
+  type: 'viewers';
+  viewers: number;
+}
+
 /** The shell ended; `code` is its exit status (128 + signal when killed by a signal). */
 export interface ExitMessage {
   type: 'exit';
@@ -116,7 +144,14 @@ export type ErrorCode =
 
 export type ClientMessage = HelloMessage | ResizeMessage | AckMessage | PingMessage | PongMessage;
 export type ServerMessage =
-  ReadyMessage | ExpiryMessage | ExitMessage | ErrorMessage | PingMessage | PongMessage;
+  | ReadyMessage
+  | ExpiryMessage
+  | StatsMessage
+  | ViewersMessage
+  | ExitMessage
+  | ErrorMessage
+  | PingMessage
+  | PongMessage;
 
 export type DecodeResult<T> = { ok: true; message: T } | { ok: false; reason: string };
 
@@ -207,6 +242,48 @@ const ERROR_CODES: readonly ErrorCode[] = [
   'internal',
 ];
 
+const STATS_COUNTS = [
+  'at',
+  'pidsCurrent',
+  'pidsLimitHits',
+  'memoryBytes',
+  'oomKills',
+  'cpuUsageNs',
+  'cpuThrottledNs',
+] as const;
+
+function decodeStats(object: Record<string, unknown>): DecodeResult<StatsMessage> {
+  for (const key of STATS_COUNTS) {
+    if (!isCount(object[key])) return { ok: false, reason: `stats needs a count for ${key}` };
+  }
+  const optional = (value: unknown, check: (value: unknown) => boolean) =>
+    value === null || check(value);
+  const positive = (value: unknown) => isFiniteNumber(value) && value > 0;
+  if (!optional(object.pidsMax, isCount) || !optional(object.memoryMaxBytes, isCount)) {
+    return { ok: false, reason: 'stats needs pidsMax and memoryMaxBytes, a count or null' };
+  }
+  if (!optional(object.cpuQuotaCores, positive)) {
+    return { ok: false, reason: 'stats needs cpuQuotaCores, a positive number or null' };
+  }
+  const count = (key: (typeof STATS_COUNTS)[number]) => object[key] as number;
+  return {
+    ok: true,
+    message: {
+      type: 'stats',
+      at: count('at'),
+      pidsCurrent: count('pidsCurrent'),
+      pidsMax: object.pidsMax as number | null,
+      pidsLimitHits: count('pidsLimitHits'),
+      memoryBytes: count('memoryBytes'),
+      memoryMaxBytes: object.memoryMaxBytes as number | null,
+      oomKills: count('oomKills'),
+      cpuUsageNs: count('cpuUsageNs'),
+      cpuThrottledNs: count('cpuThrottledNs'),
+      cpuQuotaCores: object.cpuQuotaCores as number | null,
+    },
+  };
+}
+
 /** Decodes a text frame sent by the server. */
 export function decodeServerMessage(text: string): DecodeResult<ServerMessage> {
   const object = parseObject(text);
@@ -222,6 +299,11 @@ export function decodeServerMessage(text: string): DecodeResult<ServerMessage> {
     case 'expiry':
       if (!isCount(object.expiresAt)) return { ok: false, reason: 'expiry needs expiresAt' };
       return { ok: true, message: { type: 'expiry', expiresAt: object.expiresAt } };
+    case 'stats':
+      return decodeStats(object);
+    case 'viewers':
+      if (!isCount(object.viewers)) return { ok: false, reason: 'viewers needs a count' };
+      return { ok: true, message: { type: 'viewers', viewers: object.viewers } };
     case 'exit':
       if (!isFiniteNumber(object.code)) return { ok: false, reason: 'exit needs a numeric code' };
       return { ok: true, message: { type: 'exit', code: object.code } };

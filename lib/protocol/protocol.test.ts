@@ -240,6 +240,20 @@ describe('client messages', () => {
   });
 });
 
+const STATS = {
+  type: 'stats',
+  at: 1_800_000_000_000,
+  pidsCurrent: 12,
+  pidsMax: 256,
+  pidsLimitHits: 3,
+  memoryBytes: 50_000_000,
+  memoryMaxBytes: 268_435_456,
+  oomKills: 1,
+  cpuUsageNs: 2_500_000_000,
+  cpuThrottledNs: 40_000_000,
+  cpuQuotaCores: 0.5,
+} as const satisfies ServerMessage;
+
 describe('server messages', () => {
   const codes: ErrorCode[] = [
     'bad-frame',
@@ -254,6 +268,10 @@ describe('server messages', () => {
   const valid: ServerMessage[] = [
     { type: 'ready', terminal: 2, offset: 1024, lost: 512, expiresAt: 1_800_000_000_000 },
     { type: 'expiry', expiresAt: 1_800_000_000_000 },
+    STATS,
+    { type: 'viewers', viewers: 0 },
+    { type: 'viewers', viewers: 2 },
+    { ...STATS, pidsMax: null, memoryMaxBytes: null, cpuQuotaCores: null },
     { type: 'exit', code: 0 },
     { type: 'exit', code: 130 },
     { type: 'exit', code: -1 },
@@ -283,6 +301,15 @@ describe('server messages', () => {
       '{"type":"ready","terminal":1,"offset":-1,"lost":0,"expiresAt":1}',
     ],
     ['an expiry without a time', '{"type":"expiry"}'],
+    ['viewers without a count', '{"type":"viewers"}'],
+    ['negative viewers', '{"type":"viewers","viewers":-1}'],
+    ['stats without a pids count', JSON.stringify({ ...STATS, pidsCurrent: undefined })],
+    ['stats with a negative memory', JSON.stringify({ ...STATS, memoryBytes: -1 })],
+    ['stats with a fractional pids count', JSON.stringify({ ...STATS, pidsCurrent: 1.5 })],
+    ['stats with a string limit', JSON.stringify({ ...STATS, pidsMax: '256' })],
+    ['stats with a missing limit', JSON.stringify({ ...STATS, memoryMaxBytes: undefined })],
+    ['stats with a zero CPU quota', JSON.stringify({ ...STATS, cpuQuotaCores: 0 })],
+    ['stats with a string CPU counter', JSON.stringify({ ...STATS, cpuUsageNs: '1' })],
     ['a client-only type', '{"type":"resize","cols":80,"rows":24}'],
     ['an array', '[{"type":"exit","code":0}]'],
     ['invalid JSON', '{"type":"exit",'],

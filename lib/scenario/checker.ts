@@ -47,6 +47,17 @@ export class Checker {
     return found.value.value;
   }
 
+  /** An optional true/false field; reports a wrong type and returns undefined. */
+  optionalBoolean(object: JsonObject, key: string, where: string): boolean | undefined {
+    const found = member(object, key);
+    if (found === undefined || found.value.kind === 'null') return undefined;
+    if (found.value.kind !== 'boolean') {
+      this.error(found.keyLine, `${where} "${key}" must be true or false, without quotes.`);
+      return undefined;
+    }
+    return found.value.value;
+  }
+
   /** A required, non-empty string field. `example` shows the author what to write. */
   requiredString(
     object: JsonObject,

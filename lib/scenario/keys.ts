@@ -21,6 +21,7 @@ const PAGE: KeySet = {
     'courseData',
     'code',
     'answer',
+    'resources',
   ],
   ignored: ['credits'],
 };

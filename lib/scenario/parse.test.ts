@@ -45,6 +45,20 @@ function errorsOf(result: ParseResult): ScenarioError[] {
 }
 
 describe('parseScenario', () => {
+  it('reads "resources": true on a page, and rejects a quoted value', () => {
+    const withKey = VALID_INDEX.replace(
+      '{ "title": "Look around", "text": "step1.md" }',
+      '{ "title": "Look around", "text": "step1.md", "resources": true }',
+    );
+    const result = parseScenario('hello', folder(withKey));
+    expect(result.ok && result.scenario.steps[0]?.resources).toBe(true);
+    expect(result.ok && result.scenario.steps[1]?.resources).toBeUndefined();
+    const quoted = withKey.replace('"resources": true', '"resources": "yes"');
+    const errors = errorsOf(parseScenario('hello', folder(quoted)));
+    expect(errors.map((error) => error.line)).toEqual([9]);
+    expect(errors[0]?.message).toContain('must be true or false');
+  });
+
   it('parses a valid scenario, including a step in stepN/text.md form', () => {
     const result = parseScenario('hello', folder(VALID_INDEX));
     expect(result).toEqual({

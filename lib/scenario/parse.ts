@@ -184,11 +184,13 @@ function readPage(
   const file = readMarkdownPath(checker, folder, object, where, textDefaults);
   const scripts = readScripts(checker, folder, object, where, step);
   const answer = readNamedFile(checker, folder, object, 'answer', where, 'step1-answer.md');
+  const resources = checker.optionalBoolean(object, 'resources', where);
   const markdown = file === undefined ? undefined : folder.text.get(file);
   if (file === undefined || markdown === undefined) return undefined;
   if (scripts === undefined) return undefined;
   const page: Page = { title, file, markdown, ...scripts, line: object.line };
   if (answer !== undefined) page.answer = answer.content;
+  if (resources === true) page.resources = true;
   return checkSizes(checker, page, answer?.path) ? page : undefined;
 }
 

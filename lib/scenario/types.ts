@@ -8,6 +8,9 @@ export interface Page {
   markdown: string;
   /** Katacoda's `answer`: markdown shown under the step as a collapsed solution. */
   answer?: string;
+  /** `"resources": true` (our extension): opening the page opens the Resources panel, so the
+   *  learner watches the sandbox's pids, memory and CPU graphs while doing the step. */
+  resources?: boolean;
   /** The page's scripts, as file contents; see PageScripts. */
   scripts: PageScripts;
   /** Where each script came from, relative to the scenario folder (`step1/verify.sh`). */

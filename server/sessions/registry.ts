@@ -128,6 +128,11 @@ export class SessionRegistry {
     return session && sameSecret(session.token, token) ? session : undefined;
   }
 
+  /** Every live session, for the instructor's roster. */
+  list(): Session[] {
+    return [...this.sessions.values()];
+  }
+
   async end(id: string, reason: EndReason = 'ended'): Promise<void> {
     await this.sessions.get(id)?.end(reason);
   }

@@ -56,6 +56,8 @@ export class Session {
   private readonly terminals = new Map<number, Terminal>();
   private readonly endEmitter = new Emitter<EndReason>();
   private readonly expiryEmitter = new Emitter<number>();
+  private readonly viewersEmitter = new Emitter<number>();
+  private viewerCount = 0;
   private ending: Promise<void> | undefined;
   private endReason: EndReason | undefined;
 
@@ -119,6 +121,11 @@ export class Session {
     return this.sandbox.stats();
   }
 
+  /** The sandbox's resource usage now, with the CPU quota (in cores) it runs under. */
+  async usage(): Promise<SandboxStats & { cpuQuotaCores: number }> {
+    return { ...(await this.stats()), cpuQuotaCores: this.sandbox.limits.cpus };
+  }
+
   terminal(number: number): Terminal | undefined {
     return this.terminals.get(number);
   }
@@ -144,6 +151,11 @@ export class Session {
   /** Records learner input, which keeps the session from going idle. */
   noteInput(): void {
     this.lastInputAt = Date.now();
+  }
+
+  /** True while at least one browser is attached to one of its terminals. */
+  get connected(): boolean {
+    return this.attachments > 0;
   }
 
   attached(): void {
@@ -179,6 +191,21 @@ export class Session {
 
   onEnd(listener: (reason: EndReason) => void): Disposable {
     return this.endEmitter.on(listener);
+  }
+
+  /** Instructors watching this session's terminal (the shadow view), so the learner is told. */
+  get viewers(): number {
+    return this.viewerCount;
+  }
+
+  /** An instructor started (+1) or stopped (-1) watching. */
+  changeViewers(delta: 1 | -1): void {
+    this.viewerCount = Math.max(0, this.viewerCount + delta);
+    this.viewersEmitter.emit(this.viewerCount);
+  }
+
+  onViewers(listener: (viewers: number) => void): Disposable {
+    return this.viewersEmitter.on(listener);
   }
 
   onExpiry(listener: (expiresAt: number) => void): Disposable {

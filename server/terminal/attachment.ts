@@ -18,6 +18,8 @@ export interface AttachmentPolicy {
   maxBufferedBytes: number;
   /** Replay is sent in frames of at most this size. */
   replayChunkBytes: number;
+  /** How often the client is sent a `stats` message with its sandbox's resource usage. */
+  statsIntervalMs: number;
 }
 
 /** Close codes from RFC 6455 §7.4.1. */
@@ -28,6 +30,9 @@ export class Attachment {
   private readonly batcher: OutputBatcher;
   private readonly flow: FlowController;
   private detached = false;
+  private statsTimer: NodeJS.Timeout | undefined;
+  /** A read still in flight (a loaded host) is not doubled up by the next tick. */
+  private readingStats = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -65,6 +70,11 @@ export class Attachment {
       this.sendOutput(replay.data.subarray(at, at + this.policy.replayChunkBytes));
     }
     this.session.attached();
+    if (this.session.viewers > 0) this.send({ type: 'viewers', viewers: this.session.viewers });
+    this.statsTimer = setInterval(() => {
+      void this.sendStats();
+    }, this.policy.statsIntervalMs);
+    this.statsTimer.unref();
     this.disposables.push(
       this.terminal.onOutput((chunk) => {
         this.batcher.push(chunk);
@@ -76,6 +86,9 @@ export class Attachment {
       }),
       this.session.onExpiry((expiresAt) => {
         this.send({ type: 'expiry', expiresAt });
+      }),
+      this.session.onViewers((viewers) => {
+        this.send({ type: 'viewers', viewers });
       }),
       this.session.onEnd((reason) => {
         if (reason === 'exited') return; // the terminal's own exit message says it
@@ -119,10 +132,24 @@ export class Attachment {
   detach(): void {
     if (this.detached) return;
     this.detached = true;
+    clearInterval(this.statsTimer);
     for (const disposable of this.disposables) disposable.dispose();
     this.batcher.dispose();
     this.flow.release();
     this.session.detached();
+  }
+
+  private async sendStats(): Promise<void> {
+    if (this.readingStats || this.session.ended) return;
+    this.readingStats = true;
+    try {
+      const usage = await this.session.usage();
+      if (!this.detached) this.send({ type: 'stats', at: Date.now(), ...usage });
+    } catch {
+      // The sandbox is going away between ticks; the session's end message says so.
+    } finally {
+      this.readingStats = false;
+    }
   }
 
   private sendOutput(data: Buffer): void {

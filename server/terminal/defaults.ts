@@ -12,6 +12,8 @@ export const TRANSPORT_DEFAULTS = {
   replayChunkBytes: 64 * 1024,
   batch: { delayMs: 3, maxBytes: 64 * 1024 },
   flow: { highBytes: 256 * 1024, lowBytes: 64 * 1024 },
+  /** How often an attached client is sent its sandbox's resource usage (the `stats` message). */
+  statsIntervalMs: 1000,
 } as const;
 
 /** Failed session/token guesses allowed per client and minute, over HTTP and WebSocket. */

@@ -9,7 +9,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { CLOSE_CODES, SUBPROTOCOL, TERMINAL_LIMITS } from '../../lib/protocol/index.js';
+import {
+  CLOSE_CODES,
+  SUBPROTOCOL,
+  TERMINAL_LIMITS,
+  type ServerMessage,
+} from '../../lib/protocol/index.js';
 import { loadConfig } from '../config.js';
 import { openSandboxHost, type SandboxHost } from '../sandbox/index.js';
 import { SessionRegistry } from '../sessions/registry.js';
@@ -156,6 +161,35 @@ describe('a connected terminal', () => {
     client.send({ type: 'resize', cols: 123, rows: 45 });
     client.type('stty size\r');
     await client.waitForNewOutput(/\b45 123\r\n/);
+  });
+
+  it("sends the sandbox's resource usage about once a second as stats messages", async () => {
+    const stats = () =>
+      client.messages.filter(
+        (message): message is Extract<ServerMessage, { type: 'stats' }> => message.type === 'stats',
+      );
+    const before = stats().length;
+    client.type('for i in 1 2 3 4 5; do sleep 30 & done\r');
+    const busy = await waitFor(
+      () => stats().find((sample, index) => index >= before && sample.pidsCurrent >= 6),
+      'a stats sample counting the five sleeps',
+    );
+    expect(busy.pidsMax).toBe(config.limits.pids);
+    expect(busy.memoryMaxBytes).toBe(config.limits.memoryBytes);
+    expect(busy.cpuQuotaCores).toBe(config.limits.cpus);
+    expect(busy.memoryBytes).toBeGreaterThan(0);
+    expect(busy.cpuUsageNs).toBeGreaterThan(0);
+    const count = stats().length;
+    await waitFor(() => (stats().length >= count + 2 ? true : undefined), 'two more samples');
+    const [first, second] = stats().slice(count);
+    const gap = (second?.at ?? 0) - (first?.at ?? 0);
+    expect(gap).toBeGreaterThan(700);
+    expect(gap).toBeLessThan(1500);
+    client.type('kill $(jobs -p)\r');
+    await waitFor(
+      () => ((stats().at(-1)?.pidsCurrent ?? 99) <= 2 ? true : undefined),
+      'the sleeps to be gone from the pids count',
+    );
   });
 
   it('clamps an absurd resize and keeps the connection open', async () => {

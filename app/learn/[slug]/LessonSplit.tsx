@@ -129,7 +129,7 @@ export function LessonSplit({ steps, terminal }: { steps: ReactNode; terminal: R
       />
       <section
         aria-label="Terminal"
-        className={`min-h-80 border-t border-zinc-200 lg:h-full lg:min-h-0 lg:border-t-0 dark:border-zinc-800 ${collapsed ? 'h-[calc(100dvh-6.5rem)]' : 'h-[75dvh]'}`}
+        className={`flex min-h-80 flex-col border-t border-zinc-200 lg:h-full lg:min-h-0 lg:border-t-0 dark:border-zinc-800 ${collapsed ? 'h-[calc(100dvh-6.5rem)]' : 'h-[75dvh]'}`}
       >
         {terminal}
       </section>

@@ -1,6 +1,7 @@
 'use client';
 
-import { useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
+import { setResourcesOpen } from './resource-history';
 import { usePageRuntime } from './page-runtime';
 import { endSession } from './session-client';
 import { useLessonSession } from './session-context';
@@ -13,6 +14,8 @@ export interface LessonPage {
   /** The step number (1..n) for steps; undefined for the intro and the finish. */
   step: number | undefined;
   hasCheck: boolean;
+  /** Opening the page opens the Resources panel (index.json `"resources": true`). */
+  resources: boolean;
   content: ReactNode;
 }
 
@@ -52,6 +55,10 @@ export function Steps({
   const [passed, setPassed] = useState(() => new Set(initiallyPassed));
   const [check, setCheck] = useState<CheckState>({ kind: 'idle' });
   const page = pages[index];
+  const opensResources = page?.resources === true;
+  useEffect(() => {
+    if (opensResources) setResourcesOpen(true);
+  }, [index, opensResources]);
   if (page === undefined) return null;
 
   const stepsTotal = pages.filter((candidate) => candidate.step !== undefined).length;

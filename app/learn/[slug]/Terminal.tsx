@@ -279,6 +279,11 @@ export function Terminal({ scenario }: { scenario: string }) {
           <span aria-hidden className={`size-2 rounded-full ${STATUS_STYLE[status]}`} />
           {activeState.takenOver ? 'open in another tab' : status}
         </span>
+        {(states[1]?.viewers ?? 0) > 0 && (
+          <span data-testid="instructor-viewing" className="text-amber-300">
+            instructor is viewing
+          </span>
+        )}
         <span className="ml-auto flex items-center gap-2">
           <TerminalSettings buttonClassName={BUTTON} />
           {remaining !== undefined && (

@@ -18,6 +18,7 @@ import { LessonSplit } from './LessonSplit';
 import { LessonMarkdown } from './LessonMarkdown';
 import { LessonSessionProvider } from './session-context';
 import { Steps, type LessonPage } from './Steps';
+import { ResourcesPanel } from './ResourcesPanel';
 import { Terminal } from './Terminal';
 
 // Read at request time: the folder may change while the server runs.
@@ -83,6 +84,7 @@ function lessonPages(scenario: Scenario): LessonPage[] {
     title: source.title,
     step,
     hasCheck: source.scripts.verify !== undefined,
+    resources: source.resources === true,
     content: (
       <LessonMarkdown
         markdown={source.markdown}
@@ -139,7 +141,14 @@ export default async function LessonPage({ params }: LessonParams) {
             />
           </>
         }
-        terminal={<Terminal scenario={scenario.slug} />}
+        terminal={
+          <>
+            <div className="min-h-0 flex-1">
+              <Terminal scenario={scenario.slug} />
+            </div>
+            <ResourcesPanel />
+          </>
+        }
       />
     </LessonSessionProvider>
   );

@@ -8,6 +8,7 @@ import {
   type ClientMessage,
   type ServerMessage,
 } from '@/lib/protocol';
+import { recordStats } from './resource-history';
 import { sessionExists, type SessionGrant } from './session-client';
 import { screenReaderMode, subscribeTerminalSettings } from './terminal-settings';
 
@@ -29,6 +30,8 @@ export interface TerminalState {
   expiresAt: number | undefined;
   /** True when another tab took this terminal over; `reconnect()` takes it back. */
   takenOver: boolean;
+  /** Instructors watching the session's terminal right now (the shadow view). */
+  viewers?: number;
 }
 
 export interface RunOptions {
@@ -271,6 +274,12 @@ export function connectTerminal(
           break;
         case 'expiry':
           setState({ expiresAt: message.expiresAt });
+          break;
+        case 'stats':
+          recordStats(message);
+          break;
+        case 'viewers':
+          setState({ viewers: message.viewers });
           break;
         case 'exit':
           term.writeln(`\r\n${DIM}[The shell exited with code ${message.code}.]${RESET}`);
