@@ -5,11 +5,14 @@
  * /tmp. Then session A searches for them everywhere it can read, and probes the seccomp filter
  * with invalid arguments, so that allowed calls fail harmlessly and denied ones fail early.
  */
-import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
+import { rootfsPath } from './sandbox/image.js';
 import { openSandboxHost, type SandboxHost } from './sandbox/index.js';
 import {
   removeParentCgroup,
@@ -212,5 +215,153 @@ describe('syscalls probed from a learner shell', () => {
     for (const listing of [plain, user]) {
       expect(listing.trim().split('\n')).toEqual([expect.stringMatching(/^\s*1 ps$/)]);
     }
+  });
+});
+
+/** Names of the host's loaded kernel modules (none on a kernel built without module support). */
+function hostModules(): string[] {
+  if (!existsSync('/proc/modules')) return [];
+  return readFileSync('/proc/modules', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter(Boolean)
+    .sort();
+}
+
+/** Runs `probe` (a shell snippet) in A and says whether it succeeded: "ok" or "denied". */
+function attempt(name: string, probe: string): string {
+  return `if ${probe} >/dev/null 2>&1; then echo "${name}=ok"; else echo "${name}=denied"; fi`;
+}
+
+async function attempts(probes: Record<string, string>): Promise<Record<string, string>> {
+  const out = await inA(
+    Object.entries(probes)
+      .map(([name, probe]) => attempt(name, probe))
+      .join('\n'),
+  );
+  return Object.fromEntries(
+    out
+      .trim()
+      .split('\n')
+      .map((line) => line.split('=') as [string, string]),
+  );
+}
+
+describe('the battery of research/security.md, from a learner shell', () => {
+  it("has the image's /etc/shadow, not the host's", async () => {
+    const inside = (await inA('sha256sum /etc/shadow')).split(' ')[0];
+    const hash = (file: string): string =>
+      createHash('sha256').update(readFileSync(file)).digest('hex');
+    expect(inside).toBe(hash(`${rootfsPath(config.dataDir)}/etc/shadow`));
+    expect(inside).not.toBe(hash('/etc/shadow'));
+  });
+
+  it('has no runtime socket and no socket file at all', async () => {
+    const out = await inA(
+      'for p in /var/run/docker.sock /run/docker.sock /run/containerd /run/crun /run/nestbox; do ' +
+        '[ -e "$p" ] && echo "$p"; done; find / -xdev -type s 2>/dev/null; true',
+    );
+    expect(out).toBe('');
+  });
+
+  it('is refused host-wide knobs, devices, kernel memory and the kernel log', async () => {
+    const modules = hostModules();
+    expect(
+      await attempts({
+        sysrq: 'sh -c "echo h > /proc/sysrq-trigger"',
+        // The current value written back: harmless even if it were allowed.
+        sys: 'sh -c "cat /sys/kernel/mm/ksm/run > /sys/kernel/mm/ksm/run"',
+        kcore: 'head -c 1 /proc/kcore',
+        mknod: 'mknod /tmp/disk b 8 0',
+        dmesg: 'dmesg',
+        clock: 'date -s "@$(date +%s)"',
+        usr: 'touch /usr/probe',
+        etc: 'touch /etc/probe',
+      }),
+    ).toEqual({
+      sysrq: 'denied',
+      sys: 'denied',
+      kcore: 'denied',
+      mknod: 'denied',
+      dmesg: 'denied',
+      clock: 'denied',
+      usr: 'denied',
+      etc: 'denied',
+    });
+    expect(await inA('ls /dev')).not.toMatch(/^(mem|kmem|port|kmsg|sd.*|vd.*|nvme.*)$/m);
+    // A dummy link in a nested network namespace is the learner's own; no module gets loaded.
+    await inA('unshare -Urn ip link add d0 type dummy 2>/dev/null; true');
+    expect(hostModules()).toEqual(modules);
+  });
+
+  it('mounts no host disk, even with a device node of its own making', async () => {
+    const out = await inA(
+      "awk 'NR > 2 { print $1, $2, $4 }' /proc/partitions | while read major minor name; do " +
+        'mknod "/tmp/$name" b "$major" "$minor" 2>/dev/null && ' +
+        'mount -o ro "/tmp/$name" /mnt 2>/dev/null && echo "mounted $name"; ' +
+        'unshare -Urm sh -c "mknod /tmp/u$name b $major $minor && mount -o ro /tmp/u$name /mnt" ' +
+        '2>/dev/null && echo "mounted $name in a user namespace"; done; true',
+    );
+    expect(out).toBe('');
+  });
+
+  it('reaches neither the outside nor a server listening on the host', async () => {
+    const server = createServer((socket) => socket.destroy());
+    let connections = 0;
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+    const { port } = server.address() as AddressInfo;
+    const hostAddresses = Object.values(networkInterfaces())
+      .flatMap((addresses) => addresses ?? [])
+      .filter((address) => address.family === 'IPv4')
+      .map((address) => address.address);
+    try {
+      const targets = ['1.1.1.1:80', ...hostAddresses.map((address) => `${address}:${port}`)];
+      const out = await inA(
+        targets
+          .map(
+            (target) =>
+              `timeout 3 bash -c 'echo > /dev/tcp/${target.replace(':', '/')}' 2>/dev/null && echo "reached ${target}"`,
+          )
+          .concat('true')
+          .join('; '),
+      );
+      expect(out).toBe('');
+      expect(connections).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('can neither see nor signal the server by its host pid', async () => {
+    const pid = process.pid;
+    const out = await inA(
+      `tr '\\0' ' ' < /proc/${pid}/cmdline 2>/dev/null; echo; ` +
+        `kill -9 ${pid} 2>/dev/null && echo killed; true`,
+    );
+    expect(out).not.toMatch(/node|vitest|killed/);
+  });
+
+  it('mounts every writable place nosuid, and runs with NoNewPrivs', async () => {
+    const out = await inA(
+      'cp /usr/bin/su /tmp/su && chmod u+s /tmp/su && stat -c %A /tmp/su; ' +
+        'grep NoNewPrivs /proc/self/status; ' +
+        "awk '$2 ~ /^\\/(root|tmp|run|dev\\/shm)$/ { print $2, $4 }' /proc/mounts",
+    );
+    const [mode = '', noNewPrivs = '', ...mounts] = out.trim().split('\n');
+    expect(mode).toBe('-rwsr-xr-x');
+    expect(noNewPrivs).toMatch(/^NoNewPrivs:\s+1$/);
+    expect(mounts.map((line) => line.split(' ')[0]).sort()).toEqual([
+      '/dev/shm',
+      '/root',
+      '/run',
+      '/tmp',
+    ]);
+    for (const line of mounts) expect(line).toMatch(/(^|[ ,])nosuid(,|$)/);
+  });
+
+  it('changes the hostname inside only', async () => {
+    expect((await inA('hostname learner-x && hostname')).trim()).toBe('learner-x');
+    expect(hostname()).not.toBe('learner-x');
   });
 });
