@@ -7,6 +7,7 @@ type Benchmark = (argv: string[]) => Promise<number>;
 const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   terminal: async () => (await import('./terminal/main.js')).runTerminalBench,
   sandbox: async () => (await import('./sandbox/main.js')).runSandboxBench,
+  soak: async () => (await import('./soak/main.js')).runSoakBench,
 };
 
 const [benchmark, ...argv] = process.argv.slice(2);

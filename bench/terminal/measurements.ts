@@ -41,7 +41,7 @@ export function latency(samples: readonly number[]): Latency {
 }
 
 /** Waits for the shell's first output, then sets a prompt the measurements can recognise. */
-async function ready(client: TermClient): Promise<void> {
+export async function ready(client: TermClient): Promise<void> {
   await client.firstOutput(START_TIMEOUT_MS);
   await client.settle(300, COMMAND_TIMEOUT_MS);
   const prompt = client.waitFor(PROMPT, COMMAND_TIMEOUT_MS);
@@ -100,7 +100,7 @@ export async function openToPrompt(peer: Peer, repeats: number): Promise<OpenRes
  * each key is read and written back once by a program, at once (as a shell's line editor does;
  * `head` or `cat` through stdio would hold a key without newline in their buffer).
  */
-async function echoSamples(client: TermClient, keys: number): Promise<number[]> {
+export async function echoSamples(client: TermClient, keys: number): Promise<number[]> {
   const total = keys + WARMUP_KEYS;
   const go = client.waitFor('@@go@@', COMMAND_TIMEOUT_MS);
   const done = client.waitFor(PROMPT, COMMAND_TIMEOUT_MS + total * 1000);

@@ -1,0 +1,51 @@
+/**
+ * `npm run bench -- soak [--minutes 10]`: the noisy-neighbour soak (soak.ts, bench/README.md).
+ * Prints the quiet session's echo latency idle and under load, the ratio of their p99s, and the
+ * server's RSS and open fds; exits 1 when a target of issue 8 is missed.
+ */
+import { parseArgs } from 'node:util';
+import { runSoak } from './soak.js';
+
+const USAGE = 'usage: npm run bench -- soak [--minutes 10]';
+/** The targets of issue 8. */
+const MAX_P99_RATIO = 2;
+const MAX_RSS_GROWTH_MB = 10;
+
+export async function runSoakBench(argv: string[]): Promise<number> {
+  let minutes: number;
+  try {
+    const { values } = parseArgs({ args: argv, options: { minutes: { type: 'string' } } });
+    minutes = Number(values.minutes ?? 10);
+    if (!(minutes >= 0.1 && minutes <= 24 * 60)) throw new Error('--minutes must be 0.1 to 1440');
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    return 2;
+  }
+  console.log(`soak: ${minutes} min of a fork bomb, a memory bomb and CPU hogs beside one typist`);
+  const result = await runSoak({
+    durationMs: minutes * 60_000,
+    runDir: '/run/nestbox-bench-soak',
+    cgroupParent: 'nestbox-bench-soak',
+    idBase: 1_960_000_000,
+    log: (line) => {
+      console.log(line);
+    },
+  });
+  const ms = (value: number): string => `${value.toFixed(2)} ms`;
+  console.log(
+    [
+      `echo idle:       p50 ${ms(result.baseline.p50)}, p99 ${ms(result.baseline.p99)} (${result.baseline.samples} keys)`,
+      `echo under load: p50 ${ms(result.underLoad.p50)}, p99 ${ms(result.underLoad.p99)} (${result.underLoad.samples} keys)`,
+      `p99 ratio: ${result.p99Ratio.toFixed(2)}× (target ≤ ${MAX_P99_RATIO}×)`,
+      `server RSS: ${result.rssMb.atStart.toFixed(1)} MB at the start of the load, max ${result.rssMb.max.toFixed(1)}, ` +
+        `${result.rssMb.atEnd.toFixed(1)} at the end; growth ${result.rssGrowthMb.toFixed(1)} MB (target < ${MAX_RSS_GROWTH_MB})`,
+      `server fds: ${result.fds.before} before the load, max ${result.fds.max}, ${result.fds.after} after it (target: back to ${result.fds.before})`,
+    ].join('\n'),
+  );
+  const met =
+    result.p99Ratio <= MAX_P99_RATIO &&
+    result.rssGrowthMb < MAX_RSS_GROWTH_MB &&
+    result.fds.after <= result.fds.before;
+  console.log(met ? 'targets: met' : 'targets: NOT met');
+  return met ? 0 : 1;
+}

@@ -1,0 +1,157 @@
+/**
+ * The noisy-neighbour soak (issue 8): three learners abuse their sandboxes (a fork bomb, a
+ * memory bomb, CPU hogs) while a fourth types; its echo latency under that load is compared with
+ * its own idle baseline, measured first. The server's RSS and open fds are sampled throughout.
+ *
+ * The lab runs in this process (startLab without pages), so RSS and fds are this process's: the
+ * four clients add a constant few hundred KB, which a growth figure cancels out.
+ */
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../server/config.js';
+import { startLab } from '../../server/lab.js';
+import { cgroupHierarchies } from '../../server/sandbox/cgroups.js';
+import { removeCgroupTree } from '../../server/sandbox/cgroup-tree.js';
+import { sleep } from '../terminal/client.js';
+import { echoSamples, latency, ready, type Latency } from '../terminal/measurements.js';
+import { NestboxClient } from '../terminal/transports.js';
+
+const ORIGIN = 'http://soak.nestbox.test';
+/** Keys per echo block: one block takes about half a second. */
+const BLOCK_KEYS = 50;
+const BASELINE_KEYS = 500;
+const SAMPLE_INTERVAL_MS = 1000;
+
+/** What each noisy neighbour types; each runs until its session is ended. */
+export const NOISE = {
+  'fork bomb': 'bomb() { bomb | bomb & }; bomb\r',
+  // Each perl asks for 512 MiB, twice the default limit: the OOM killer ends it inside the
+  // sandbox, and the loop asks again.
+  'memory bomb': `while :; do perl -e '$x = "x" x (512 * 1024 * 1024)'; done\r`,
+  'CPU hogs': 'for i in 1 2 3 4 5 6 7 8; do sh -c "while :; do :; done" & done\r',
+} as const;
+
+export interface SoakOptions {
+  durationMs: number;
+  /** The lab's own run directory, parent cgroup and uid base, apart from any real server. */
+  runDir: string;
+  cgroupParent: string;
+  idBase: number;
+  log: (line: string) => void;
+}
+
+export interface SoakResult {
+  baseline: Latency;
+  underLoad: Latency;
+  /** underLoad.p99 / baseline.p99. */
+  p99Ratio: number;
+  rssMb: { atStart: number; max: number; atEnd: number };
+  /** Median RSS over the last tenth of the load minus over the first tenth, in MB. */
+  rssGrowthMb: number;
+  fds: { before: number; max: number; after: number };
+}
+
+function openFds(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+function rssMb(): number {
+  return process.memoryUsage.rss() / 1e6;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+export async function runSoak(options: SoakOptions): Promise<SoakResult> {
+  if (!Number.isFinite(options.durationMs) || options.durationMs < 5000) {
+    throw new Error(`the soak needs at least 5 s of load, not ${String(options.durationMs)} ms`);
+  }
+  const config = loadConfig({
+    ...process.env,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    NESTBOX_RUN_DIR: options.runDir,
+    NESTBOX_CGROUP_PARENT: options.cgroupParent,
+    NESTBOX_ID_BASE: String(options.idBase),
+    NESTBOX_ALLOWED_ORIGINS: ORIGIN,
+    NESTBOX_MAX_SESSIONS: '8',
+    NESTBOX_MAX_SESSIONS_PER_CLIENT: '8',
+  });
+  const lab = await startLab(config, {
+    pages: 'none',
+    projectDir: fileURLToPath(new URL('../..', import.meta.url)),
+    log: (message) => {
+      options.log(`nestbox: ${message}`);
+    },
+  });
+  const clients: NestboxClient[] = [];
+  try {
+    const quiet = await NestboxClient.open(lab.url, ORIGIN);
+    clients.push(quiet);
+    await ready(quiet);
+    const baseline = latency(await echoSamples(quiet, BASELINE_KEYS));
+    options.log(
+      `idle baseline: p50 ${baseline.p50.toFixed(2)} ms, p99 ${baseline.p99.toFixed(2)} ms`,
+    );
+
+    const fdsBefore = openFds();
+    const noisy: NestboxClient[] = [];
+    for (const [name, keys] of Object.entries(NOISE)) {
+      const client = await NestboxClient.open(lab.url, ORIGIN);
+      noisy.push(client);
+      clients.push(client);
+      await client.firstOutput(10_000);
+      client.write(keys);
+      options.log(`started the ${name}`);
+    }
+
+    const rss: number[] = [];
+    const fds: number[] = [];
+    const sampler = setInterval(() => {
+      rss.push(rssMb());
+      fds.push(openFds());
+    }, SAMPLE_INTERVAL_MS);
+    const samples: number[] = [];
+    const end = performance.now() + options.durationMs;
+    let reported = performance.now();
+    try {
+      while (performance.now() < end) {
+        samples.push(...(await echoSamples(quiet, BLOCK_KEYS)));
+        if (performance.now() - reported > 60_000) {
+          reported = performance.now();
+          const so = latency(samples);
+          options.log(
+            `${samples.length} keys so far: p50 ${so.p50.toFixed(2)} ms, ` +
+              `p99 ${so.p99.toFixed(2)} ms, RSS ${rssMb().toFixed(1)} MB, ${openFds()} fds`,
+          );
+        }
+      }
+    } finally {
+      clearInterval(sampler);
+    }
+
+    await Promise.all(noisy.map((client) => client.close()));
+    clients.splice(1);
+    // Sockets close a moment after the sessions end; wait (bounded) for the count to settle.
+    for (let wait = 0; wait < 50 && openFds() > fdsBefore; wait++) await sleep(100);
+
+    const underLoad = latency(samples);
+    const tenth = Math.max(1, Math.floor(rss.length / 10));
+    return {
+      baseline,
+      underLoad,
+      p99Ratio: underLoad.p99 / baseline.p99,
+      rssMb: { atStart: rss[0] ?? NaN, max: Math.max(...rss), atEnd: rss.at(-1) ?? NaN },
+      rssGrowthMb: median(rss.slice(-tenth)) - median(rss.slice(0, tenth)),
+      fds: { before: fdsBefore, max: Math.max(...fds), after: openFds() },
+    };
+  } finally {
+    await Promise.allSettled(clients.map((client) => client.close()));
+    await lab.close();
+    for (const hierarchy of await cgroupHierarchies(lab.layout)) {
+      await removeCgroupTree(`${hierarchy}/${options.cgroupParent}`);
+    }
+  }
+}
