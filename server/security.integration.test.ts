@@ -15,6 +15,17 @@ import { loadConfig } from './config.js';
 import { rootfsPath } from './sandbox/image.js';
 import { openSandboxHost, type SandboxHost } from './sandbox/index.js';
 import {
+  DENIED_SYSCALLS,
+  EBADF,
+  EFAULT,
+  EINVAL,
+  ENOSYS,
+  EPERM,
+  parseSyscallProbe,
+  syscallProbeScript,
+  type SyscallCase,
+} from './sandbox/syscall-probe.js';
+import {
   removeParentCgroup,
   runScript,
   startSandbox,
@@ -126,30 +137,6 @@ describe('canaries', () => {
   });
 });
 
-const EPERM = 1;
-const EBADF = 9;
-const EFAULT = 14;
-const EINVAL = 22;
-const ENOSYS = 38;
-
-/** x86_64 numbers with invalid arguments: a call that reaches the kernel cannot do anything. */
-const DENIED: [string, number, ...number[]][] = [
-  ['keyctl', 250, 0, 0, 0],
-  ['add_key', 248, 0, 0, 0, 0, 0],
-  ['request_key', 249, 0, 0, 0, 0],
-  ['bpf', 321, 0, 0, 0],
-  ['perf_event_open', 298, 0, 0, -1, -1, 0],
-  ['userfaultfd', 323, 0],
-  ['io_uring_setup', 425, 0, 0],
-  ['kexec_load', 246, 0, 0, 0, 0],
-  ['init_module', 175, 0, 0, 0],
-  ['finit_module', 313, -1, 0, 0],
-  ['open_by_handle_at', 304, -1, 0, 0],
-  ['acct', 163, 0],
-  ['socket(AF_ALG)', 41, 38, 5, 0],
-  ['socket(AF_VSOCK)', 41, 40, 1, 0],
-];
-
 /** Allowed calls, each with the harmless errno its invalid arguments earn from the kernel. */
 const ALLOWED: [string, number[], number, ...number[]][] = [
   ['unshare(invalid flags)', [EINVAL], 272, 0x1],
@@ -157,37 +144,15 @@ const ALLOWED: [string, number[], number, ...number[]][] = [
   ['setns(-1)', [EBADF], 308, -1, 0],
 ];
 
-/**
- * Runs each call through perl's syscall() inside A; returns name → errno (0: it succeeded).
- * perl, not python3: the image's python3-minimal has no ctypes.
- */
-async function probe(calls: [string, number, ...number[]][]): Promise<Map<string, number>> {
-  const list = calls
-    .map(([name, ...call]) => `["${name}", ${call.map((value) => String(value)).join(', ')}]`)
-    .join(', ');
-  const script = `exec 2>&1; perl -e '
-    for my $case (${list}) {
-      my ($name, $number, @args) = @$case;
-      $! = 0;
-      my $result = syscall($number, @args);
-      print "$name\\t", ($result == -1 ? $! + 0 : 0), "\\n";
-    }'`;
-  const stdout = await inA(script);
-  return new Map(
-    stdout
-      .trim()
-      .split('\n')
-      .map((line) => {
-        const [name = '', errno = ''] = line.split('\t');
-        return [name, Number(errno)] as const;
-      }),
-  );
+/** Runs each call inside A; returns name → errno (0: it succeeded). */
+async function probe(calls: readonly SyscallCase[]): Promise<Map<string, number>> {
+  return parseSyscallProbe(await inA(syscallProbeScript(calls)));
 }
 
 describe('syscalls probed from a learner shell', () => {
   it('fail with EPERM or ENOSYS when denied', async () => {
-    const errnos = await probe(DENIED);
-    expect([...errnos.keys()]).toEqual(DENIED.map(([name]) => name));
+    const errnos = await probe(DENIED_SYSCALLS);
+    expect([...errnos.keys()]).toEqual(DENIED_SYSCALLS.map(([name]) => name));
     for (const [name, errno] of errnos) {
       expect([EPERM, ENOSYS], `${name} gave errno ${errno}`).toContain(errno);
     }
@@ -195,11 +160,7 @@ describe('syscalls probed from a learner shell', () => {
 
   it('reach the kernel and fail harmlessly when allowed', async () => {
     const errnos = await probe(
-      ALLOWED.map(([name, , number, ...args]): [string, number, ...number[]] => [
-        name,
-        number,
-        ...args,
-      ]),
+      ALLOWED.map(([name, , number, ...args]): SyscallCase => [name, number, ...args]),
     );
     for (const [name, expected] of ALLOWED) {
       expect(expected, `${name} gave errno ${errnos.get(name)}`).toContain(errnos.get(name));
