@@ -1,9 +1,9 @@
 import { cookies } from 'next/headers';
 import Link from 'next/link';
+import { ScenarioErrorList } from '@/app/ScenarioErrorList';
 import type { Scenario } from '@/lib/scenario';
 import { LEARNER_COOKIE } from '@/server/learner-cookie';
 import {
-  formatCatalogLocation,
   loadCatalog,
   loadCourses,
   scenariosDir,
@@ -94,14 +94,7 @@ function CatalogErrors({ dir, errors }: { dir: string; errors: CatalogError[] })
         Paths are relative to <code className="font-mono">{dir}</code>. Scenarios with problems are
         hidden until they are fixed.
       </p>
-      <ul className="mt-3 space-y-2">
-        {errors.map((error, index) => (
-          <li key={index} className="font-mono text-xs leading-5">
-            <span className="font-semibold">{formatCatalogLocation(error)}</span>{' '}
-            <span className="break-words">{error.message}</span>
-          </li>
-        ))}
-      </ul>
+      <ScenarioErrorList errors={errors} />
     </section>
   );
 }

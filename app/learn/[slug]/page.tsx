@@ -1,14 +1,10 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { ScenarioErrorList } from '@/app/ScenarioErrorList';
 import { notFound } from 'next/navigation';
 import { cache } from 'react';
 import type { Page, Scenario } from '@/lib/scenario';
-import {
-  formatCatalogLocation,
-  loadScenario,
-  scenariosDir,
-  type CatalogError,
-} from '@/server/scenarios/catalog';
+import { loadScenario, scenariosDir, type CatalogError } from '@/server/scenarios/catalog';
 import { cookies } from 'next/headers';
 import { LEARNER_COOKIE } from '@/server/learner-cookie';
 import { sharedStore } from '@/server/store/shared';
@@ -56,16 +52,7 @@ function ScenarioProblems({ errors }: { errors: CatalogError[] }) {
             ? 'Fix these and reload the page.'
             : 'Whoever runs this lab needs to fix it. Pick another lesson meanwhile.'}
         </p>
-        {dev && (
-          <ul data-testid="scenario-errors" className="mt-3 space-y-2">
-            {errors.map((error, index) => (
-              <li key={index} className="font-mono text-xs leading-5">
-                <span className="font-semibold">{formatCatalogLocation(error)}</span>{' '}
-                <span className="break-words">{error.message}</span>
-              </li>
-            ))}
-          </ul>
-        )}
+        {dev && <ScenarioErrorList errors={errors} testId="scenario-errors" />}
         <p className="mt-4">
           <Link href="/" className="font-medium underline underline-offset-2">
             Back to the lessons
