@@ -106,6 +106,19 @@ describe('destroy', () => {
     expect(await leftovers()).toEqual(NOTHING);
   });
 
+  it('ends a sandbox destroyed while crun is still starting it', async () => {
+    // A learner who closes the tab at once: destroy lands at every point of `crun run`, from
+    // before it has read the bundle to after the first process runs.
+    for (let delayMs = 0; delayMs < 60; delayMs += 3) {
+      const { sandbox, exited } = await startSandbox(test.host, 'exec sleep 300');
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await sandbox.destroy();
+      await exited;
+      expect(hostProcessesWithUidIn(sandbox.idRange), `destroyed after ${delayMs} ms`).toEqual([]);
+    }
+    expect(await leftovers()).toEqual(NOTHING);
+  }, 60_000);
+
   it('cleans up a sandbox that was never started', async () => {
     const sandbox = await test.host.create({ terminal: false });
     await sandbox.destroy();

@@ -27,6 +27,22 @@ export async function tearDown(
   id: string,
   cgroupPath: string,
 ): Promise<boolean> {
+  // A sandbox destroyed while `crun run` is still starting it can have its cgroup made, or its
+  // first process moved in, just after a pass removed them; the next pass finds a container
+  // crun can kill. Starting takes tens of milliseconds, so a few passes outlast it.
+  for (let pass = 1; ; pass++) {
+    const clean = await tearDownOnce(context, id, cgroupPath);
+    if (clean || pass === TEARDOWN_PASSES) return clean;
+  }
+}
+
+const TEARDOWN_PASSES = 4;
+
+async function tearDownOnce(
+  context: TeardownContext,
+  id: string,
+  cgroupPath: string,
+): Promise<boolean> {
   const { runtime, layout, hierarchies } = context;
   await runRuntime(runtime, ['kill', id, 'KILL']).catch(() => undefined);
   if (!(await waitUntilEmpty(layout, cgroupPath, 2000))) {
