@@ -5,6 +5,7 @@
  */
 import type { ExecOptions, ExecResult, Sandbox, SandboxStats } from '../sandbox/index.js';
 import { Emitter, type Disposable } from './disposable.js';
+import { extendedDeadline } from './deadline.js';
 import { Terminal } from './terminal.js';
 
 /** Timing and size rules for sessions. Every duration is in milliseconds. */
@@ -168,10 +169,10 @@ export class Session {
     if (this.attachments === 0) this.orphanedSince = Date.now();
   }
 
-  /** Pushes the deadline out by `extendMs` from now, within `maxTtlMs`. Returns the new one. */
+  /** Pushes the deadline out by `extendMs`, within `maxTtlMs`. Returns the new one. */
   extend(): number {
-    const cap = this.createdAt + this.policy.maxTtlMs;
-    this.expires = Math.min(cap, Math.max(this.expires, Date.now() + this.policy.extendMs));
+    const { extendMs, maxTtlMs } = this.policy;
+    this.expires = extendedDeadline(this.expires, extendMs, this.createdAt, maxTtlMs);
     this.expiryEmitter.emit(this.expires);
     return this.expires;
   }
