@@ -37,8 +37,9 @@ export interface Config {
   idBase: number;
   /** NESTBOX_MASK_PROC: 1 to mask Docker's sensitive /proc paths (breaks `unshare -U --mount-proc`). Default 0. */
   maskProc: boolean;
-  /** NESTBOX_ROOTFS_MODE: how container root comes to own the read-only image. Default auto.
-   *  - idmap: idmapped bind mounts of the one shared image (Linux 5.12+ and ext4/xfs/btrfs);
+  /** NESTBOX_ROOTFS_MODE: how container root comes to own the shared, never-written image. Default auto.
+   *  - idmap: idmapped bind mounts of the one shared image under the overlays of the writable
+   *    root (Linux 5.19+ and ext4/xfs/btrfs);
    *    start-up fails if the probe container shows they do not work.
    *  - shifted: a copy of the image per uid range, chowned into it, under
    *    NESTBOX_DATA_DIR/shifted-rootfs/<cgroup parent>/. Works anywhere; costs one image
@@ -60,8 +61,9 @@ export interface Config {
    *  - NESTBOX_CPU_WEIGHT: share of the CPU under contention, 1–10000 (cgroup v2 scale). Default 100.
    *  - NESTBOX_CPUSET: the CPUs sandboxes may use, as a cpu list ("0-1,3"). Default: all.
    *  - NESTBOX_IO_MBPS: read and write bandwidth each on the image's disk, in MiB/s. Default: none.
-   *  - NESTBOX_TMPFS_MB: size of each writable tmpfs (/root, /tmp, /run, /dev/shm), in MiB. Default 64.
-   *  - NESTBOX_TMPFS_INODES: inodes of each writable tmpfs. Default 16384.
+   *  - NESTBOX_TMPFS_MB: size of each writable tmpfs (/root, /tmp, /run, /dev/shm) and of the
+   *    root's writable layer (what a learner writes to /, /etc, /usr...), in MiB. Default 64.
+   *  - NESTBOX_TMPFS_INODES: inodes of each of them. Default 16384.
    *  - NESTBOX_NOFILE: open files per process. Default 1024. */
   limits: SandboxLimits;
   /** Caps on all sandboxes together, on their parent cgroup:

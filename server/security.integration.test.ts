@@ -67,7 +67,9 @@ beforeAll(async () => {
   const planted = await sessionB.sandbox.exec([
     'sh',
     '-c',
-    `printf '%s-%s\\n' ${PREFIX} ${SUFFIX} > /root/canary && cat /root/canary`,
+    // In B's home and in its writable root (its own layer over the shared image).
+    `printf '%s-%s\\n' ${PREFIX} ${SUFFIX} > /root/canary && cp /root/canary /etc/canary && ` +
+      'cat /root/canary',
   ]);
   expect(planted.stdout.trim()).toBe(CANARY);
 }, 60_000);
@@ -236,8 +238,6 @@ describe('the battery of research/security.md, from a learner shell', () => {
         mknod: 'mknod /tmp/disk b 8 0',
         dmesg: 'dmesg',
         clock: 'date -s "@$(date +%s)"',
-        usr: 'touch /usr/probe',
-        etc: 'touch /etc/probe',
       }),
     ).toEqual({
       sysrq: 'denied',
@@ -246,13 +246,23 @@ describe('the battery of research/security.md, from a learner shell', () => {
       mknod: 'denied',
       dmesg: 'denied',
       clock: 'denied',
-      usr: 'denied',
-      etc: 'denied',
     });
     expect(await inA('ls /dev')).not.toMatch(/^(mem|kmem|port|kmsg|sd.*|vd.*|nvme.*)$/m);
     // A dummy link in a nested network namespace is the learner's own; no module gets loaded.
     await inA('unshare -Urn ip link add d0 type dummy 2>/dev/null; true');
     expect(hostModules()).toEqual(modules);
+  });
+
+  it('keeps writes to /usr and /etc in the session: the image and the next session stay clean', async () => {
+    const image = rootfsPath(config.dataDir);
+    const passwd = readFileSync(`${image}/etc/passwd`, 'utf8');
+    await inA('echo "evil::0:0::/:/bin/sh" >> /etc/passwd && touch /usr/probe /etc/probe');
+    expect(readFileSync(`${image}/etc/passwd`, 'utf8')).toBe(passwd);
+    expect(existsSync(`${image}/usr/probe`)).toBe(false);
+    expect(existsSync(`${image}/etc/probe`)).toBe(false);
+    expect(await inA('grep -c evil /etc/passwd; ls /usr/probe /etc/probe 2>/dev/null; true')).toBe(
+      '0\n',
+    );
   });
 
   it('mounts no host disk, even with a device node of its own making', async () => {

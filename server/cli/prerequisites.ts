@@ -243,7 +243,7 @@ async function rootfsCheck(config: Config): Promise<Check | undefined> {
     return {
       name: 'rootfs',
       ok: true,
-      detail: `idmap: idmapped mounts work (${config.rootfsMode})`,
+      detail: `idmap: idmapped mounts work, with overlays on them (${config.rootfsMode})`,
     };
   }
   if (config.rootfsMode === 'auto') {
@@ -257,7 +257,7 @@ async function rootfsCheck(config: Config): Promise<Check | undefined> {
     name: 'rootfs',
     ok: false,
     detail: `NESTBOX_ROOTFS_MODE=idmap, but idmapped mounts fail here: ${failure}`,
-    fix: 'Set NESTBOX_ROOTFS_MODE=auto (or shifted), or use Linux 5.12+ with NESTBOX_DATA_DIR on ext4, xfs or btrfs.',
+    fix: 'Set NESTBOX_ROOTFS_MODE=auto (or shifted), or use Linux 5.19+ with NESTBOX_DATA_DIR on ext4, xfs or btrfs.',
   };
 }
 

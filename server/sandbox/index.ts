@@ -30,6 +30,7 @@ import {
   type RootfsMode,
   type RootfsProvider,
 } from './rootfs.js';
+import { requireOverlayPath } from './root-layer.js';
 import { requiredControllers, type CgroupTotals, type ResourceHost } from './resources.js';
 import { createSandbox, CONTAINER_PREFIX, type Sandbox, type SandboxOptions } from './sandbox.js';
 import { loadMobyProfile, SECCOMP_ARCHITECTURES } from './seccomp.js';
@@ -161,15 +162,12 @@ async function chooseRootfs(
     } finally {
       host.ids.release(range);
     }
-    if (fallbackReason === undefined) {
-      const plan = planSkeleton(await readImageTop(host.rootfs), OWN_TOP_LEVEL_MOUNTS);
-      return { provider: idmapRootfs(host.rootfs, plan) };
-    }
+    if (fallbackReason === undefined) return { provider: idmapRootfs(host.rootfs) };
     if (config.rootfsMode === 'idmap') {
       throw new SandboxError(
         'idmap-unsupported',
         `NESTBOX_ROOTFS_MODE=idmap, but idmapped mounts do not work here (${fallbackReason}). ` +
-          'They need Linux 5.12+ and a filesystem that supports them under NESTBOX_DATA_DIR ' +
+          'Overlays on them need Linux 5.19+ and a filesystem that supports them under NESTBOX_DATA_DIR ' +
           '(ext4, xfs, btrfs). Set NESTBOX_ROOTFS_MODE=auto or shifted to use uid-shifted copies.',
       );
     }
@@ -210,6 +208,8 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
   );
   const ioDevice = config.limits.ioBps === undefined ? undefined : await requireDisk(rootfs);
 
+  requireOverlayPath(config.runDir, 'NESTBOX_RUN_DIR');
+  requireOverlayPath(config.dataDir, 'NESTBOX_DATA_DIR');
   const runtime = { crunPath, stateDir: join(config.runDir, 'crun'), layout };
   await mkdir(runtime.stateDir, { recursive: true, mode: 0o700 });
   const hierarchies = await cgroupHierarchies(layout);
@@ -234,6 +234,7 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
     ...teardown,
     relay,
     rootfs: root.provider,
+    skeleton: planSkeleton(await readImageTop(rootfs), OWN_TOP_LEVEL_MOUNTS),
     bundlesDir,
     parent,
     hostname: config.hostname,

@@ -163,6 +163,45 @@ describe('tmpfs and file limits', () => {
     }
   });
 
+  it('stops writes to the root, copy-ups into /usr included, at the size limit', async () => {
+    const started = await startSandbox(
+      test.host,
+      'dd if=/dev/zero of=/usr/x bs=1M 2>&1 | head -1; stat -c size=%s /usr/x; ' +
+        'df -B1 --output=size / | tail -1',
+      { limits: { tmpfsBytes: 16 * MIB } },
+    );
+    try {
+      expect(await started.exited).toBe(0);
+      expect(started.output()).toContain('No space left on device');
+      // The skeleton takes a few blocks of the layer; the rest is the learner's.
+      const size = Number(/size=(\d+)/.exec(started.output())?.[1]);
+      expect(size).toBeGreaterThan(15 * MIB);
+      expect(size).toBeLessThanOrEqual(16 * MIB);
+      expect(started.output()).toMatch(new RegExp(`^\\s*${16 * MIB}$`, 'm'));
+    } finally {
+      await started.sandbox.destroy();
+    }
+  });
+
+  it('stops creating files on the root at the inode limit', async () => {
+    const started = await startSandbox(
+      test.host,
+      'i=0; while touch /f$i 2>/dev/null; do i=$((i+1)); done; echo files=$i; ' +
+        'touch /etc/last 2>&1',
+      { limits: { tmpfsInodes: 100 } },
+    );
+    try {
+      await started.exited;
+      // The skeleton and the overlays' directories take some forty of the hundred.
+      const files = Number(/files=(\d+)/.exec(started.output())?.[1]);
+      expect(files).toBeGreaterThan(40);
+      expect(files).toBeLessThan(100);
+      expect(started.output()).toContain('No space left on device');
+    } finally {
+      await started.sandbox.destroy();
+    }
+  });
+
   it('stops opening files at the open-files limit', async () => {
     const started = await startSandbox(
       test.host,

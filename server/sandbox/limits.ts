@@ -19,9 +19,10 @@ export interface SandboxLimits {
   /** Block I/O bandwidth in bytes per second, for reads and for writes each, on the disk that
    *  holds the image; undefined for no limit. */
   ioBps?: number;
-  /** Size of each writable tmpfs (/root, /tmp, /run, /dev/shm), in bytes. */
+  /** Size of each writable tmpfs (/root, /tmp, /run, /dev/shm) and of the root's writable layer
+   *  (root-layer.ts), in bytes. */
   tmpfsBytes: number;
-  /** Inodes of each writable tmpfs. */
+  /** Inodes of each writable tmpfs and of the root's layer. */
   tmpfsInodes: number;
   /** Open files per process (RLIMIT_NOFILE, soft and hard). */
   nofile: number;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { chmod, link, lstat, mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +40,7 @@ async function open(name: string, offset: number, env: Record<string, string>): 
 
 const SHELL_CHECK =
   'stat -c %u:%g /; stat -c %U:%G /etc/passwd /usr/bin/env /root; stat -c %a /usr/bin/passwd; ' +
-  'touch /usr/x 2>/dev/null || echo read-only; id -u';
+  'touch /usr/x && echo writable; id -u';
 
 describe('NESTBOX_ROOTFS_MODE=auto on this machine', () => {
   it('finds idmapped mounts working and uses them', async () => {
@@ -51,7 +51,7 @@ describe('NESTBOX_ROOTFS_MODE=auto on this machine', () => {
 });
 
 describe('NESTBOX_ROOTFS_MODE=shifted (the fallback)', () => {
-  it('gives two ranges each a working shell with root owning /, and removes the copies', async () => {
+  it('gives two ranges each a working shell with root owning a writable /, and removes the copies', async () => {
     const test = await open('rootfs-shifted', 10_000_000, {
       NESTBOX_ROOTFS_MODE: 'shifted',
       NESTBOX_SHIFTED_KEEP: '0',
@@ -70,11 +70,13 @@ describe('NESTBOX_ROOTFS_MODE=shifted (the fallback)', () => {
           'root:root',
           'root:root',
           '4755',
-          'read-only',
+          'writable',
           '0',
         ]);
-        // On the host, the copy belongs to the range: host root owns none of it.
+        // On the host, the copy belongs to the range: host root owns none of it. The write
+        // went to the sandbox's own layer, never to the copy the range's next session gets.
         const copy = join(cacheDir(test), String(sandbox.idRange.hostId), 'rootfs');
+        expect(existsSync(join(copy, 'usr/x'))).toBe(false);
         expect(statSync(copy).uid).toBe(sandbox.idRange.hostId);
         expect(statSync(join(copy, 'usr/bin/env')).gid).toBe(sandbox.idRange.hostId);
       }

@@ -1,4 +1,4 @@
-import { linkSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,7 +43,7 @@ describe('copiesToEvict', () => {
 describe('idmapProbeSpec', () => {
   const spec = idmapProbeSpec('/images/rootfs', RANGE, 'nestbox/nestbox-probe-1');
 
-  it('runs true from an idmapped /usr as root of a user namespace, with no capabilities', () => {
+  it('runs true from an overlay on an idmapped /usr as root of a user namespace, with no capabilities', () => {
     expect(spec.process.args).toEqual(['/usr/bin/true']);
     expect(spec.process.noNewPrivileges).toBe(true);
     expect(spec.process.capabilities.effective).toEqual([]);
@@ -54,6 +54,13 @@ describe('idmapProbeSpec', () => {
       source: '/images/rootfs/usr',
       options: ['rbind', 'ro', 'nosuid', 'nodev', 'idmap'],
     });
+    // After the bind, so the overlay's lower layer is the idmapped /usr.
+    expect(spec.mounts.at(-1)).toEqual({
+      destination: '/usr',
+      type: 'overlay',
+      source: 'overlay',
+      options: ['lowerdir=/images/rootfs/usr:/images/rootfs/dev', 'nosuid', 'nodev'],
+    });
     expect(spec.linux.uidMappings).toEqual([
       { containerID: 0, hostID: 1_000_000_000, size: 65536 },
     ]);
@@ -63,28 +70,10 @@ describe('idmapProbeSpec', () => {
 });
 
 describe('idmapRootfs', () => {
-  it('gives each sandbox a skeleton root in its bundle, with the one image idmapped onto it', async () => {
-    const bundle = mkdtempSync(join(tmpdir(), 'nestbox-bundle-'));
-    try {
-      const plan = {
-        mountPoints: [
-          { name: 'proc', mode: 0o555 },
-          { name: 'usr', mode: 0o755 },
-        ],
-        idmappedDirs: ['usr'],
-        symlinks: [],
-      };
-      const provider = idmapRootfs('/images/rootfs', plan);
-      expect(provider.mode).toBe('idmap');
-      expect(await provider.acquire(RANGE, bundle)).toEqual({
-        rootfs: join(bundle, 'rootfs'),
-        image: '/images/rootfs',
-        idmappedDirs: ['usr'],
-      });
-      expect(readdirSync(join(bundle, 'rootfs')).sort()).toEqual(['proc', 'usr']);
-    } finally {
-      rmSync(bundle, { recursive: true, force: true });
-    }
+  it('shows every sandbox the one shared image, idmapped', async () => {
+    const provider = idmapRootfs('/images/rootfs');
+    expect(provider.mode).toBe('idmap');
+    expect(await provider.acquire(RANGE)).toEqual({ path: '/images/rootfs', idmapped: true });
   });
 });
 

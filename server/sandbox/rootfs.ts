@@ -1,5 +1,6 @@
 /**
- * How container root comes to own the read-only image. The image on disk belongs to host root,
+ * How container root comes to own the image, which each sandbox sees beneath its writable root
+ * layer (root-layer.ts) and never writes. The image on disk belongs to host root,
  * and each sandbox's root is its own unprivileged host uid range (ids.ts), so without help every
  * file would show as `nobody` inside. Two ways to fix that:
  * - `idmap`: bind-mount the image's directories with an idmap (kernel 5.12+ and a filesystem
@@ -30,39 +31,32 @@ import { SandboxError } from './errors.js';
 import type { IdRange } from './ids.js';
 import type { OciSpec } from './oci.js';
 import { runRuntime, type RuntimeConfig } from './runtime.js';
-import { makeSkeleton, type SkeletonPlan } from './skeleton.js';
 
 const run = promisify(execFile);
 
 export type RootfsMode = 'auto' | 'idmap' | 'shifted';
 
-/** The root filesystem a sandbox gets: crun's root.path, and which top-level folders of `image`
- *  to bind-mount onto it with an idmap (none when the files already belong to the range). */
-export interface SandboxRoot {
-  rootfs: string;
-  image: string;
-  idmappedDirs: readonly string[];
+/** The read-only image a sandbox's overlays show (root-layer.ts): the shared one, to idmap, or
+ *  the range's copy, whose files already belong to the range. */
+export interface ImageLower {
+  path: string;
+  idmapped: boolean;
 }
 
 export interface RootfsProvider {
   readonly mode: 'idmap' | 'shifted';
-  /** The root for a sandbox in `range` whose bundle is `bundle` (an existing directory): for
-   *  `idmap`, a skeleton made in the bundle; for `shifted`, the range's copy, built if needed. */
-  acquire(range: IdRange, bundle: string): Promise<SandboxRoot>;
+  /** The image for a sandbox in `range`: for `idmap`, the shared one; for `shifted`, the
+   *  range's copy, built if needed. */
+  acquire(range: IdRange): Promise<ImageLower>;
   /** The sandbox in `range` is gone; for `shifted`, evicts idle copies beyond the cache size. */
   release(range: IdRange): Promise<void>;
 }
 
-/** The `idmap` provider: every sandbox gets a skeleton root (skeleton.ts) in its bundle, which
- *  goes with the bundle, and the shared image's directories idmapped onto it. */
-export function idmapRootfs(image: string, plan: SkeletonPlan): RootfsProvider {
+/** The `idmap` provider: every sandbox shows the one shared image through idmapped mounts. */
+export function idmapRootfs(image: string): RootfsProvider {
   return {
     mode: 'idmap',
-    async acquire(range, bundle) {
-      const rootfs = join(bundle, 'rootfs');
-      await makeSkeleton(rootfs, plan, range);
-      return { rootfs, image, idmappedDirs: plan.idmappedDirs };
-    },
+    acquire: () => Promise.resolve({ path: image, idmapped: true }),
     release: () => Promise.resolve(),
   };
 }
@@ -72,8 +66,10 @@ type ProbeSpec = Omit<OciSpec, 'linux'> & {
 };
 
 /**
- * The smallest container that needs an idmapped mount to succeed: `/usr/bin/true` from an
- * idmapped /usr, as container root in a user namespace. No capabilities, nothing writable.
+ * The smallest container that needs what an `idmap` sandbox's root needs (spec.ts overlaidDir):
+ * `/usr/bin/true` from an overlay, mounted in a user namespace, on an idmapped /usr, as container
+ * root. No capabilities, nothing writable: with no upper directory, overlayfs takes two lower
+ * layers, and /dev's tmpfs, which holds nothing `true` needs, is the second.
  */
 export function idmapProbeSpec(rootfs: string, range: IdRange, cgroupsPath: string): ProbeSpec {
   const mapping = [{ containerID: 0, hostID: range.hostId, size: range.size }];
@@ -100,6 +96,12 @@ export function idmapProbeSpec(rootfs: string, range: IdRange, cgroupsPath: stri
         source: `${rootfs}/usr`,
         options: ['rbind', 'ro', 'nosuid', 'nodev', 'idmap'],
       },
+      {
+        destination: '/usr',
+        type: 'overlay',
+        source: 'overlay',
+        options: [`lowerdir=${rootfs}/usr:${rootfs}/dev`, 'nosuid', 'nodev'],
+      },
     ],
     linux: {
       uidMappings: mapping,
@@ -122,7 +124,7 @@ export interface ProbeContext {
 }
 
 /**
- * Runs the probe container. Resolves undefined when idmapped mounts work, or crun's complaint
+ * Runs the probe container. Resolves undefined when idmapped mounts (and overlays on them) work, or crun's complaint
  * when they do not. Bounded to 15 s; it leaves no container, cgroup or bundle behind.
  */
 export async function probeIdmappedMounts(context: ProbeContext): Promise<string | undefined> {
@@ -342,8 +344,7 @@ export async function shiftedRootfs(options: ShiftedRootfsOptions): Promise<Root
           live.delete(range.hostId);
           throw error;
         }
-        const rootfs = join(copyDir(range.hostId), 'rootfs');
-        return { rootfs, image: rootfs, idmappedDirs: [] };
+        return { path: join(copyDir(range.hostId), 'rootfs'), idmapped: false };
       });
     },
     async release(range) {

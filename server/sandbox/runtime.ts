@@ -15,25 +15,54 @@ export interface RuntimeConfig {
 }
 
 /**
+ * Shell run in crun's private mount namespace before crun starts, as host root: what it mounts
+ * there is seen by crun (and copied into the container's mount namespace) but never by the host,
+ * and goes when the last process in it exits. `script` reads its arguments as "$1", "$2"...
+ */
+export interface PrivateSetup {
+  script: string;
+  args: readonly string[];
+}
+
+/**
  * crun 1.8 refuses to run on a hybrid host ("cgroups in hybrid mode not supported") because the
  * unified tree is mounted. Running it in a private mount namespace with that tree unmounted makes
  * it see plain v1 (design.md §4). The unmount never touches the host's own mount table.
  */
-const HYBRID_WRAPPER = [
-  'unshare',
-  '--mount',
-  '--propagation',
-  'private',
-  '--',
-  '/bin/sh',
-  '-c',
-  'umount /sys/fs/cgroup/unified && exec "$@"',
-  'nestbox-crun',
-];
+const HYBRID_STEP = 'umount /sys/fs/cgroup/unified';
 
-export function runtimeArgv(config: RuntimeConfig, args: readonly string[]): string[] {
+/** `$0` of the wrapper shell, which names it in `ps` and in its error messages. */
+const WRAPPER_NAME = 'nestbox-crun';
+
+/**
+ * crun's command line: direct, or in a private mount namespace when the host is hybrid or a
+ * `setup` has something to mount there first.
+ */
+export function runtimeArgv(
+  config: RuntimeConfig,
+  args: readonly string[],
+  setup?: PrivateSetup,
+): string[] {
   const crun = [config.crunPath, '--root', config.stateDir, '--cgroup-manager=cgroupfs', ...args];
-  return config.layout === 'hybrid' ? [...HYBRID_WRAPPER, ...crun] : crun;
+  const steps = [
+    ...(config.layout === 'hybrid' ? [HYBRID_STEP] : []),
+    ...(setup ? [setup.script, `shift ${setup.args.length}`] : []),
+  ];
+  if (steps.length === 0) return crun;
+  const script = [...steps, 'exec "$@"'].join(' && ');
+  return [
+    'unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    '--',
+    '/bin/sh',
+    '-c',
+    script,
+    WRAPPER_NAME,
+    ...(setup?.args ?? []),
+    ...crun,
+  ];
 }
 
 export interface CommandResult {

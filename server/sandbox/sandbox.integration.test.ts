@@ -3,7 +3,8 @@
  * real namespaces. Runs as root (CI does).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { rootfsPath } from './image.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   hostProcessesWithUidIn,
@@ -131,19 +132,67 @@ describe('a sandbox', () => {
     ]);
   });
 
-  it('has a read-only / itself', async () => {
-    const { stdout } = await runScript(test.host, 'touch /x 2>&1; mkdir /y 2>&1; echo done');
-    expect(stdout).toMatch(/'\/x': Read-only file system/);
-    expect(stdout).toMatch(/\/y.: Read-only file system/);
+  it('has a writable root: / itself, /etc, /usr/local/bin and /opt', async () => {
+    const { code, stdout } = await runScript(
+      test.host,
+      'set -e; mkdir /data; echo kept > /data/x; echo "10.0.0.9 lab-db" >> /etc/hosts; ' +
+        'printf "#!/bin/sh\\necho from-path\\n" > /usr/local/bin/lab-tool; ' +
+        'chmod +x /usr/local/bin/lab-tool; lab-tool; echo opt > /opt/y; ' +
+        'cat /data/x; grep lab-db /etc/hosts; stat -c %U:%G /etc/hosts /usr/local/bin/lab-tool',
+    );
+    expect(stdout.trim().split('\n')).toEqual([
+      'from-path',
+      'kept',
+      '10.0.0.9 lab-db',
+      'root:root',
+      'root:root',
+    ]);
+    expect(code).toBe(0);
   });
 
-  it('keeps its skeleton root in its bundle, and destroy removes it', async () => {
-    const started = await startSandbox(test.host, 'exec sleep 300');
+  it("leaves the shared image unchanged, and a second sandbox sees none of the first's writes", async () => {
+    const image = rootfsPath(test.config.dataDir);
+    const profileBefore = readFileSync(`${image}/etc/profile`, 'utf8');
+    const first = await runScript(
+      test.host,
+      'echo "export LAB=1" >> /etc/profile && touch /usr/bin/first /first && echo wrote',
+    );
+    expect(first.stdout.trim()).toBe('wrote');
+    expect(readFileSync(`${image}/etc/profile`, 'utf8')).toBe(profileBefore);
+    expect(existsSync(`${image}/usr/bin/first`)).toBe(false);
+    const second = await runScript(
+      test.host,
+      'grep -c LAB /etc/profile; ls /usr/bin/first /first 2>/dev/null; echo end',
+    );
+    expect(second.stdout.trim().split('\n')).toEqual(['0', 'end']);
+  });
+
+  it('mounts its root and overlays nosuid and nodev', async () => {
+    const { stdout } = await runScript(
+      test.host,
+      'awk \'$5 == "/" || $5 == "/usr" || $5 == "/etc" { print $5, $6 }\' /proc/self/mountinfo',
+    );
+    const lines = stdout.trim().split('\n');
+    // / once; /usr and /etc twice each (the idmapped image, the overlay on it) in idmap mode.
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    for (const line of lines) {
+      expect(line).toMatch(/\bnosuid\b/);
+      expect(line).toMatch(/\bnodev\b/);
+    }
+  });
+
+  it('keeps its root layer out of the host mount table, and destroy removes its bundle', async () => {
+    const started = await startSandbox(test.host, 'touch /x /usr/x && exec sleep 300');
     const bundle = `${test.config.runDir}/bundles/${started.sandbox.id}`;
     try {
       await waitUntilRunning(started.sandbox);
-      expect(statSync(`${bundle}/rootfs`).uid).toBe(started.sandbox.idRange.hostId);
-      expect(readlinkSync(`${bundle}/rootfs/bin`)).toBe('usr/bin');
+      expect((await started.sandbox.exec(['test', '-e', '/usr/x'])).code).toBe(0);
+      // The layer's tmpfs exists in crun's mount namespace only: the host sees an empty
+      // mount point and the template it was filled from.
+      expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(bundle);
+      expect(readdirSync(`${bundle}/root`)).toEqual([]);
+      expect(statSync(`${bundle}/root-template/rootfs`).uid).toBe(started.sandbox.idRange.hostId);
+      expect(readlinkSync(`${bundle}/root-template/rootfs/bin`)).toBe('usr/bin');
     } finally {
       await started.sandbox.destroy();
     }
@@ -157,15 +206,13 @@ describe('a sandbox', () => {
     expect(stdout).toContain('HOSTNAME=nestbox');
   });
 
-  it('has a read-only root and size-limited writable tmpfs', async () => {
+  it('has size-limited writable tmpfs at /root, /tmp and /run, and a root of the same size', async () => {
     const { stdout } = await runScript(
       test.host,
-      'touch /usr/x 2>&1; touch /etc/x 2>&1; df -B1 --output=target,size /root /tmp /run | tail -n +2',
+      'df -B1 --output=target,size / /root /tmp /run | tail -n +2',
     );
-    expect(stdout).toMatch(/\/usr\/x': Read-only file system/);
-    expect(stdout).toMatch(/\/etc\/x': Read-only file system/);
-    for (const mount of ['/root', '/tmp', '/run']) {
-      expect(stdout).toMatch(new RegExp(`${mount}\\s+${test.config.limits.tmpfsBytes}\\b`));
+    for (const mount of ['/', '/root', '/tmp', '/run']) {
+      expect(stdout).toMatch(new RegExp(`^${mount}\\s+${test.config.limits.tmpfsBytes}\\b`, 'm'));
     }
   });
 
@@ -231,6 +278,8 @@ describe('two live sandboxes', () => {
     const a = await startSandbox(test.host, 'exec sleep 300');
     const b = await startSandbox(test.host, 'exec sleep 300');
     try {
+      // Running, so the one process in each range is its sleep, not crun still setting up.
+      await Promise.all([waitUntilRunning(a.sandbox), waitUntilRunning(b.sandbox)]);
       const [own] = await waitFor(() => {
         const pids = hostProcessesWithUidIn(a.sandbox.idRange);
         return pids.length > 0 ? pids : undefined;

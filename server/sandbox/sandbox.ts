@@ -16,8 +16,9 @@ import { ensureParentHasRoom } from './parent-cgroup.js';
 import type { ResourceHost } from './resources.js';
 import { runtimeArgv, RUNTIME_ENV } from './runtime.js';
 import type { MobySeccompProfile, SeccompArchitecture } from './seccomp.js';
-import { TRAVERSE_ONLY } from './skeleton.js';
+import { TRAVERSE_ONLY, type SkeletonPlan } from './skeleton.js';
 import { buildSpec } from './spec.js';
+import { makeRootLayerTemplate, mountRootLayer, rootLayerPaths, rootLayout } from './root-layer.js';
 import type { RootfsProvider } from './rootfs.js';
 import { readStats, type SandboxStats } from './stats.js';
 import { tearDown, type TeardownContext } from './teardown.js';
@@ -74,6 +75,8 @@ export interface Sandbox {
 export interface SandboxContext extends TeardownContext {
   relay: string;
   rootfs: RootfsProvider;
+  /** The image's top level, which every sandbox's root (skeleton.ts) mirrors. */
+  skeleton: SkeletonPlan;
   bundlesDir: string;
   /** The parent cgroup, relative to the cgroup root. */
   parent: string;
@@ -125,15 +128,17 @@ export async function createSandbox(
   const id = `${CONTAINER_PREFIX}${randomBytes(8).toString('hex')}`;
   const bundle = join(context.bundlesDir, id);
   const cgroupPath = `${context.parent}/${id}`;
+  const rootLayer = rootLayerPaths(bundle);
   let spec: ReturnType<typeof buildSpec>;
   try {
     // Traversable for the skeleton root inside (skeleton.ts); every file in it is 0600.
     await mkdir(bundle, { recursive: true, mode: TRAVERSE_ONLY });
-    const root = await context.rootfs.acquire(idRange, bundle);
+    const [lower] = await Promise.all([
+      context.rootfs.acquire(idRange),
+      makeRootLayerTemplate(rootLayer, context.skeleton, idRange),
+    ]);
     spec = buildSpec({
-      rootfs: root.rootfs,
-      image: root.image,
-      idmappedDirs: root.idmappedDirs,
+      root: rootLayout(rootLayer, context.skeleton.imageDirs, lower),
       hostname: context.hostname,
       args: options.command ?? ['/bin/bash', '--login'],
       terminal: options.terminal,
@@ -158,14 +163,19 @@ export async function createSandbox(
   }
 
   const consoleSocket = join(bundle, 'console.sock');
+  const mountRoot = mountRootLayer(rootLayer, limits);
   const [file = context.relay, ...args] = options.terminal
     ? [
         context.relay,
         consoleSocket,
         '--',
-        ...runtimeArgv(runtime, ['run', '--console-socket', consoleSocket, '--bundle', bundle, id]),
+        ...runtimeArgv(
+          runtime,
+          ['run', '--console-socket', consoleSocket, '--bundle', bundle, id],
+          mountRoot,
+        ),
       ]
-    : runtimeArgv(runtime, ['run', '--bundle', bundle, id]);
+    : runtimeArgv(runtime, ['run', '--bundle', bundle, id], mountRoot);
 
   let destroyed: Promise<void> | undefined;
   const sandbox: Sandbox = {
@@ -249,8 +259,9 @@ export async function createSandbox(
             `Sandbox ${id} did not end completely; the next start-up will reap it.`,
           );
         }
-        // A `crun run` still starting when the sandbox is destroyed may make a mount point in
-        // the skeleton root while it is being removed (ENOTEMPTY); rm retries those.
+        // A `crun run` still starting when the sandbox is destroyed may fill the root layer's
+        // mount point while it is being removed (ENOTEMPTY); rm retries those. The layer itself
+        // was only ever mounted in crun's own mount namespace, gone with its processes.
         await rm(bundle, { recursive: true, force: true, maxRetries: 3 });
         // The rootfs first: once the range is free, a new sandbox may take it (and its copy).
         await context.rootfs.release(idRange);

@@ -80,10 +80,10 @@ export const NEW_MOUNT_API_SYSCALLS = [
 export const LESSON_SYSCALLS = ['pivot_root'] as const;
 
 /**
- * mount(2)'s MS_REMOUNT flag. The sandbox's read-only mounts (the root, the idmapped image
- * directories) are made inside its own user namespace, so with CAP_SYS_ADMIN there its root
- * could remount them read-write: the idmapped image would then be written as host root, for
- * every session, and the skeleton root could fill the run directory. mount(2) is therefore
+ * mount(2)'s MS_REMOUNT flag. The sandbox's read-only mounts (the idmapped image directories
+ * beneath its overlays, root-layer.ts) are made inside its own user namespace, so with
+ * CAP_SYS_ADMIN there its root could unmount an overlay and remount the image read-write: it
+ * would then be written as host root, for every session. mount(2) is therefore
  * allowed only without MS_REMOUNT; new mounts and propagation changes (what `unshare
  * --mount-proc` and the lessons do) need no remount, and the new mount API, which could clear
  * MOUNT_ATTR_RDONLY with mount_setattr, is refused already. A bind mount keeps its source's

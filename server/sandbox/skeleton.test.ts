@@ -43,9 +43,9 @@ const BOOKWORM = {
 };
 
 describe('planSkeleton', () => {
-  it('idmaps every image directory with files in it that the spec does not mount itself', () => {
+  it('overlays every image directory with files in it that the spec does not mount itself', () => {
     const plan = planSkeleton(BOOKWORM, OWN);
-    expect(plan.idmappedDirs).toEqual(['etc', 'usr', 'var']);
+    expect(plan.imageDirs).toEqual(['etc', 'usr', 'var']);
     expect(plan.symlinks.map((link) => link.name)).toEqual(['bin', 'lib', 'lib64', 'sbin']);
   });
 
@@ -63,7 +63,7 @@ describe('planSkeleton', () => {
     expect(plan.mountPoints).toEqual(
       ['dev', 'proc', 'root', 'run', 'sys', 'tmp', 'usr'].map((name) => ({ name, mode: 0o755 })),
     );
-    expect(plan.idmappedDirs).toEqual(['usr']);
+    expect(plan.imageDirs).toEqual(['usr']);
   });
 
   it('leaves an image symlink alone rather than making a directory over it', () => {

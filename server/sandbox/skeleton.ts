@@ -1,11 +1,11 @@
 /**
- * The per-sandbox root for idmap mode. crun's root.path cannot itself carry an idmap, so a root
- * at the shared image would show `/` (and anything on it not mounted again) as owned by
- * `nobody`: host root is unmapped in the sandbox. Instead each sandbox gets a skeleton in its
- * bundle: a directory owned by its range's root, holding one empty mount point per top-level
- * image directory and the image's top-level symlinks (merged-usr's `bin -> usr/bin`). Every
- * image directory is then bind-mounted onto it with an idmap (spec.ts), read-only. The skeleton
- * is removed with the bundle; its mounts live only in the sandbox's mount namespace.
+ * The per-sandbox root. crun's root.path cannot itself carry an idmap, and the shared image must
+ * never be written, so the root is not the image: it is a skeleton, a directory owned by the
+ * range's root, holding one mount point per top-level image directory and the image's top-level
+ * symlinks (merged-usr's `bin -> usr/bin`). It lives on the sandbox's writable root layer
+ * (root-layer.ts), where each image directory is then overlaid with writes going to the layer
+ * (spec.ts). The image's empty directories (`/opt`, `/mnt`, `/srv`) need no overlay: the
+ * skeleton's own writable directory stands in for each.
  */
 import { chmod, lchown, mkdir, readdir, readlink, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,10 +22,10 @@ export interface SkeletonPlan {
   /** Directories to make, with their modes: every image directory and every one the spec
    *  mounts. */
   mountPoints: { name: string; mode: number }[];
-  /** Image directories to bind-mount with an idmap: all but those the spec mounts itself and
-   *  the empty ones (`/mnt`, `/srv`), which the skeleton's own empty directory stands in for,
-   *  saving crun a mount each. */
-  idmappedDirs: string[];
+  /** Image directories the sandbox sees through an overlay: all but those the spec mounts
+   *  itself and the empty ones (`/opt`, `/srv`), which the skeleton's own directory stands in
+   *  for, saving crun a mount or two each. */
+  imageDirs: string[];
   symlinks: { name: string; target: string }[];
 }
 
@@ -41,7 +41,7 @@ export function planSkeleton(top: ImageTop, specMounted: readonly string[]): Ske
     .sort();
   return {
     mountPoints: names.map((name) => ({ name, mode: byName.get(name)?.mode ?? MOUNT_POINT_MODE })),
-    idmappedDirs: [...byName.values()]
+    imageDirs: [...byName.values()]
       .filter((dir) => !own.has(dir.name) && !dir.empty)
       .map((dir) => dir.name)
       .sort(),
@@ -74,7 +74,7 @@ export async function readImageTop(image: string): Promise<ImageTop> {
 
 /**
  * Makes the skeleton at `dir` (which must not exist), owned by `range`'s root so that `/` and
- * every entry show as root:root inside. Some sixty small syscalls on the run directory (~1 ms).
+ * every entry show as root:root inside. Some sixty small syscalls (~1 ms).
  */
 export async function makeSkeleton(dir: string, plan: SkeletonPlan, range: IdRange): Promise<void> {
   await mkdir(dir, { mode: 0o755 });
@@ -101,7 +101,8 @@ export const TRAVERSE_ONLY = 0o711;
 /**
  * crun mounts the root from inside the user namespace, as the range's root, to which host root's
  * 0700 directories are closed. So every directory above a skeleton (the run directory, the
- * bundles folder, each bundle) must let others pass through; their files stay 0600. Adds the
+ * bundles folder, each bundle, the root layer) must let others pass through; their files stay
+ * 0600. Adds the
  * search bits only, so a shared directory such as /run keeps its own mode otherwise.
  */
 export async function allowTraversal(dir: string): Promise<void> {

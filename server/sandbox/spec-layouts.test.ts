@@ -22,9 +22,7 @@ function specFor(layout: CgroupLayout): OciSpec {
   const architecture = SECCOMP_ARCHITECTURES.x64;
   if (!architecture) throw new Error('x64 is a supported architecture');
   return buildSpec({
-    rootfs: '/run/nestbox/bundles/nestbox-0123456789abcdef/rootfs',
-    image: '/var/lib/nestbox/images/base/rootfs',
-    idmappedDirs: ['etc', 'usr'],
+    root: { rootfs: '/run/nestbox/bundles/nestbox-0123456789abcdef/root/rootfs', overlays: [] },
     hostname: 'nestbox',
     args: ['/bin/bash', '--login'],
     terminal: true,

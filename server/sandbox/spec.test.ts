@@ -12,11 +12,26 @@ import type { OciSeccomp, OciSeccompArg, OciSpec } from './oci.js';
 import type { ResourceHost } from './resources.js';
 import { runtimeArgv, type RuntimeConfig } from './runtime.js';
 import { SECCOMP_ARCHITECTURES, loadMobyProfile, type MobySeccompProfile } from './seccomp.js';
-import { buildSpec, OWN_TOP_LEVEL_MOUNTS, type SpecInput } from './spec.js';
+import { buildSpec, OWN_TOP_LEVEL_MOUNTS, type RootLayout, type SpecInput } from './spec.js';
 
 const MIB = 1024 * 1024;
 const ROOTFS = '/var/lib/nestbox/images/base/rootfs';
-const SKELETON = '/run/nestbox/bundles/nestbox-0123456789abcdef/rootfs';
+const LAYER = '/run/nestbox/bundles/nestbox-0123456789abcdef/root';
+const SKELETON = `${LAYER}/rootfs`;
+
+/** The root of `dirs`, each overlaid on the image's own (idmapped, or a shifted copy's). */
+function root(dirs: readonly string[], idmapped = true): RootLayout {
+  return {
+    rootfs: SKELETON,
+    overlays: dirs.map((dir) => ({
+      dir,
+      lower: `${ROOTFS}/${dir}`,
+      idmapped,
+      upper: `${LAYER}/upper/${dir}`,
+      work: `${LAYER}/work/${dir}`,
+    })),
+  };
+}
 const X64 = SECCOMP_ARCHITECTURES.x64;
 
 const LIMITS: SandboxLimits = {
@@ -40,9 +55,7 @@ function input(overrides: Partial<SpecInput> = {}): SpecInput {
   if (!X64) throw new Error('no x64 seccomp architecture');
   const cgroups: ResourceHost = { layout: 'v2', swapAccounting: true };
   return {
-    rootfs: SKELETON,
-    image: ROOTFS,
-    idmappedDirs: ['etc', 'usr', 'var'],
+    root: root(['etc', 'usr', 'var']),
     hostname: 'nestbox',
     args: ['/bin/bash', '--login'],
     terminal: true,
@@ -100,8 +113,12 @@ function errnoOf(filter: OciSeccomp, name: string): number | undefined {
   return rule ? rule.errnoRet : filter.defaultErrnoRet;
 }
 
-function mount(spec: OciSpec, destination: string) {
-  const found = spec.mounts.filter((candidate) => candidate.destination === destination);
+/** The one mount at `destination` (of `type`, where an overlay covers an idmapped bind). */
+function mount(spec: OciSpec, destination: string, type?: string) {
+  const found = spec.mounts.filter(
+    (candidate) =>
+      candidate.destination === destination && (type === undefined || candidate.type === type),
+  );
   expect(found, `one mount at ${destination}`).toHaveLength(1);
   return found[0];
 }
@@ -160,9 +177,9 @@ describe('buildSpec', () => {
     expect(memory).toEqual({ limit: 128 * MIB });
   });
 
-  it('keeps the root read-only and mounts nothing of the host but the image', () => {
+  it('makes the root the writable skeleton and mounts nothing of the host but the image', () => {
     const spec = buildSpec(input());
-    expect(spec.root).toEqual({ path: SKELETON, readonly: true });
+    expect(spec.root).toEqual({ path: SKELETON, readonly: false });
     for (const entry of spec.mounts.filter((candidate) => candidate.type === 'bind')) {
       expect(entry.source.startsWith(`${ROOTFS}/`), entry.source).toBe(true);
     }
@@ -183,7 +200,7 @@ describe('buildSpec', () => {
   });
 
   it('mounts a filesystem of its own on exactly the OWN_TOP_LEVEL_MOUNTS', () => {
-    const spec = buildSpec(input({ idmappedDirs: [] }));
+    const spec = buildSpec(input({ root: root([]) }));
     const topLevel = spec.mounts
       .map((entry) => entry.destination)
       .filter((destination) => /^\/[^/]+$/.test(destination))
@@ -192,15 +209,37 @@ describe('buildSpec', () => {
     expect(topLevel).toEqual([...OWN_TOP_LEVEL_MOUNTS]);
   });
 
-  it('bind-mounts the idmapped image directories read-only with an idmap', () => {
-    const spec = buildSpec(input({ idmappedDirs: ['etc', 'usr'] }));
-    const binds = spec.mounts.filter((entry) => entry.type === 'bind');
-    expect(binds.map((entry) => entry.destination)).toEqual(['/etc', '/usr']);
-    for (const entry of binds) {
+  it('binds each shared image directory read-only with an idmap, then overlays it there', () => {
+    const spec = buildSpec(input({ root: root(['etc', 'usr']) }));
+    const layered = spec.mounts.filter((entry) => ['bind', 'overlay'].includes(entry.type));
+    expect(layered.map((entry) => `${entry.type} ${entry.destination}`)).toEqual([
+      'bind /etc',
+      'overlay /etc',
+      'bind /usr',
+      'overlay /usr',
+    ]);
+    for (const entry of layered.filter((candidate) => candidate.type === 'bind')) {
       expect(entry.source).toBe(`${ROOTFS}${entry.destination}`);
       expect(entry.options).toEqual(expect.arrayContaining(['idmap', 'ro']));
       expect(entry.options).not.toContain('rw');
     }
+    // The overlay's lower layer is where the idmapped bind lies, as crun sees it before it
+    // pivots: the root's own directory. Writes go to the root layer, never to the image.
+    expect(mount(spec, '/usr', 'overlay')?.options).toEqual([
+      `lowerdir=${SKELETON}/usr`,
+      `upperdir=${LAYER}/upper/usr`,
+      `workdir=${LAYER}/work/usr`,
+      'nosuid',
+      'nodev',
+    ]);
+  });
+
+  it('overlays a uid-shifted copy directly, with no idmap and no bind', () => {
+    const spec = buildSpec(input({ root: root(['usr'], false) }));
+    expect(spec.mounts.filter((entry) => entry.type === 'bind')).toEqual([]);
+    expect(mount(spec, '/usr', 'overlay')?.options).toEqual(
+      expect.arrayContaining([`lowerdir=${ROOTFS}/usr`, 'nosuid', 'nodev']),
+    );
   });
 
   describe('the environment', () => {
@@ -480,6 +519,20 @@ describe('runtimeArgv', () => {
     const zero = argv[argv.length - direct.length - 1];
     expect(zero).not.toBe('/usr/bin/crun');
     expect(argv[argv.length - direct.length - 2]).toBe(script);
+  });
+  it('runs a setup in the private mount namespace first, with its own arguments', () => {
+    const setup = { script: 'mount -t tmpfs -o "$2" x "$1"', args: ['/b/root', 'size=1'] };
+    const direct = runtimeArgv({ ...base, layout: 'v2' }, args);
+    for (const layout of ['v2', 'hybrid'] as const) {
+      const argv = runtimeArgv({ ...base, layout }, args, setup);
+      expect(argv.slice(0, 4)).toEqual(['unshare', '--mount', '--propagation', 'private']);
+      const script = argv[argv.indexOf('-c') + 1] ?? '';
+      expect(script).toContain(setup.script);
+      expect(script.includes('umount /sys/fs/cgroup/unified')).toBe(layout === 'hybrid');
+      // The setup's arguments are shifted off before crun is exec'd with the rest.
+      expect(script).toMatch(/&& shift 2 && exec "\$@"$/);
+      expect(argv.slice(-direct.length - 2)).toEqual([...setup.args, ...direct]);
+    }
   });
 });
 

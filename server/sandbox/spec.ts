@@ -10,15 +10,29 @@ import type { OciMount, OciSpec } from './oci.js';
 import { ociResources, type ResourceHost } from './resources.js';
 import { compileSeccomp, type MobySeccompProfile, type SeccompArchitecture } from './seccomp.js';
 
-export interface SpecInput {
-  /** Absolute host path of the root filesystem, mounted read-only: in idmap mode a skeleton
-   *  owned by the range's root (skeleton.ts), else the range's own uid-shifted copy. */
+/** One image directory as the sandbox sees it: the image's files, with writes kept apart. */
+export interface OverlaidDir {
+  /** Its name at the top of the root (`etc`). */
+  dir: string;
+  /** Host path of the image's directory, never written. */
+  lower: string;
+  /** True when `lower` belongs to host root (the shared image) and so must be idmapped; false
+   *  when it already belongs to the range (a uid-shifted copy). */
+  idmapped: boolean;
+  /** overlayfs's upper and work directories, on the root layer (root-layer.ts). */
+  upper: string;
+  work: string;
+}
+
+/** The root as crun sees it when it starts, with the root layer mounted (root-layer.ts). */
+export interface RootLayout {
+  /** Host path of the writable skeleton root on the root layer (skeleton.ts). */
   rootfs: string;
-  /** The shared image, owned by host root, that `idmappedDirs` come from. */
-  image: string;
-  /** Top-level directories of `image` to bind-mount onto the root with an idmap, so that files
-   *  owned by host root show as root inside rather than as `nobody`. */
-  idmappedDirs: readonly string[];
+  overlays: readonly OverlaidDir[];
+}
+
+export interface SpecInput {
+  root: RootLayout;
   hostname: string;
   /** The sandbox's first process (its pid 1). */
   args: readonly string[];
@@ -101,6 +115,40 @@ function writableTmpfs(destination: string, limits: SandboxLimits, mode: string)
   };
 }
 
+/**
+ * An image directory, overlaid with writes going to the sandbox's root layer. crun makes the
+ * overlay inside the user namespace (overlayfs allows that since Linux 5.11), so the range's
+ * root is its mounter and its copy-ups are the range's files. A shared image is first
+ * bind-mounted read-only with an idmap, so that its files show as root's rather than nobody's,
+ * and overlaid where it lies: crun mounts before it pivots into the root, so the kernel reads
+ * `lowerdir`, the host path of the root's directory, in crun's mount namespace, where the
+ * idmapped mount now covers it. (On Linux 5.19+: overlayfs on idmapped layers.)
+ */
+function overlaidDir(root: RootLayout, dir: OverlaidDir): OciMount[] {
+  const destination = `/${dir.dir}`;
+  const lowerdir = dir.idmapped ? `${root.rootfs}${destination}` : dir.lower;
+  const overlay: OciMount = {
+    destination,
+    type: 'overlay',
+    source: 'overlay',
+    options: [
+      `lowerdir=${lowerdir}`,
+      `upperdir=${dir.upper}`,
+      `workdir=${dir.work}`,
+      'nosuid',
+      'nodev',
+    ],
+  };
+  if (!dir.idmapped) return [overlay];
+  const image: OciMount = {
+    destination,
+    type: 'bind',
+    source: dir.lower,
+    options: ['rbind', 'ro', 'nosuid', 'nodev', 'idmap'],
+  };
+  return [image, overlay];
+}
+
 function mounts(input: SpecInput): OciMount[] {
   const kernelFilesystems: OciMount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
@@ -151,18 +199,16 @@ function mounts(input: SpecInput): OciMount[] {
       options: ['nosuid', 'noexec', 'nodev', 'relatime', 'rw'],
     },
   ];
-  const idmappedRootfs: OciMount[] = input.idmappedDirs.map((dir) => ({
-    destination: `/${dir}`,
-    type: 'bind',
-    source: `${input.image}/${dir}`,
-    options: ['rbind', 'ro', 'nosuid', 'nodev', 'idmap'],
-  }));
   const scratch = [
     writableTmpfs('/root', input.limits, '700'),
     writableTmpfs('/tmp', input.limits, '1777'),
     writableTmpfs('/run', input.limits, '755'),
   ];
-  return [...kernelFilesystems, ...idmappedRootfs, ...scratch];
+  return [
+    ...kernelFilesystems,
+    ...input.root.overlays.flatMap((dir) => overlaidDir(input.root, dir)),
+    ...scratch,
+  ];
 }
 
 export function buildSpec(input: SpecInput): OciSpec {
@@ -187,7 +233,8 @@ export function buildSpec(input: SpecInput): OciSpec {
       ],
       noNewPrivileges: true,
     },
-    root: { path: input.rootfs, readonly: true },
+    // Writable: the root layer's tmpfs, bounded, nosuid and nodev (root-layer.ts).
+    root: { path: input.root.rootfs, readonly: false },
     hostname: input.hostname,
     mounts: mounts(input),
     linux: {
