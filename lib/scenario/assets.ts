@@ -13,8 +13,9 @@ import type { AssetCopy, AssetMatch } from './types';
 export const ASSETS_DIR = 'assets';
 /** The one machine a Nestbox lesson has; Killercoda calls its first host `host01`. */
 export const HOST = 'host01';
-/** The sandbox's root is read-only; these are its writable tmpfs mounts. */
-const WRITABLE_DIRS = ['/root', '/tmp', '/run'] as const;
+/** The kernel's own filesystems in the sandbox: files cannot be copied into them. The rest of
+ *  the root is writable (each sandbox writes to a layer of its own over the image). */
+const KERNEL_DIRS = ['/proc', '/sys', '/dev'] as const;
 
 /** chmod's numeric and symbolic modes: `755`, `+x`, `u+rwx,go-w`. */
 const CHMOD = /^(?:[0-7]{3,4}|[ugoa]*[-+=][rwxXst]*(?:,[ugoa]*[-+=][rwxXst]*)*)$/;
@@ -28,8 +29,9 @@ function sandboxPath(target: string): string | undefined {
   return `/${parts.join('/')}`;
 }
 
-function isWritable(path: string): boolean {
-  return WRITABLE_DIRS.some((dir) => path === dir || path.startsWith(`${dir}/`));
+/** The kernel filesystem `path` is in, if it is in one. */
+function kernelDirOf(path: string): string | undefined {
+  return KERNEL_DIRS.find((dir) => path === dir || path.startsWith(`${dir}/`));
 }
 
 function expand(match: string, target: string, files: readonly string[]): AssetMatch {
@@ -71,11 +73,12 @@ function readEntry(
     );
     return undefined;
   }
-  if (!isWritable(destination)) {
+  const kernelDir = kernelDirOf(destination);
+  if (kernelDir !== undefined) {
     checker.error(
       target.line,
-      `${where} "target" is ${destination}, on the sandbox's read-only root. Copy into ` +
-        `${WRITABLE_DIRS.join(', ')} instead, for example "target": "~/bin".`,
+      `${where} "target" is ${destination}, in ${kernelDir}, the kernel's own filesystem, ` +
+        'which takes no files. Copy anywhere else, for example "target": "/usr/local/bin" or "~/".',
     );
     return undefined;
   }

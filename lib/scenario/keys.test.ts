@@ -329,7 +329,7 @@ describe('assets', () => {
       { file: 'conf', target: confTarget },
       { file: 'bin/*.sh', target: '~/bin', chmod: '+x' },
     ];
-    // No ".." in targets, even one that would end up in a writable folder.
+    // No ".." in targets, even one that would end up in an allowed folder.
     expect(withAssets(copies('/etc-copy/../tmp/x')).result.ok).toBe(false);
     const fixed = withAssets(copies('/tmp/x/'));
     expect(scenarioOf(fixed.result).assets).toEqual([
@@ -365,11 +365,30 @@ describe('assets', () => {
     ]);
   });
 
+  it('accepts targets anywhere in the writable root, such as /usr/local/bin, /opt and /etc', () => {
+    const { result } = withAssets([
+      { file: 'bin/tool.sh', target: '/usr/local/bin', chmod: '+x' },
+      { file: 'conf', target: '/opt/lab' },
+      { file: 'app.py', target: '/etc/lab' },
+      { file: 'app.py', target: '/' },
+      // Only the kernel filesystems are refused, not names that begin like them.
+      { file: 'app.py', target: '/devices' },
+    ]);
+    expect(scenarioOf(result).assets.map((asset) => asset.target)).toEqual([
+      '/usr/local/bin',
+      '/opt/lab',
+      '/etc/lab',
+      '/',
+      '/devices',
+    ]);
+  });
+
   it('reports each mistake at its line, and ignores other machines with a warning', () => {
     const { result, source } = withAssets(
       [
         { file: 'nothing-*.txt', target: '~/' },
-        { file: 'app.py', target: '/usr/local/bin' },
+        { file: 'app.py', target: '/proc/sys/kernel' },
+        { file: 'app.py', target: '/dev' },
         { file: 'app.py', target: '~/', chmod: 'rwx' },
         { file: 'app.py' },
       ],
@@ -378,11 +397,14 @@ describe('assets', () => {
     expect(errorsOf(result).map(({ line, message }) => [line, message])).toEqual([
       [lineOf(source, '"nothing-*.txt"'), expect.stringMatching(/matches no file in assets\//)],
       [
-        lineOf(source, '"/usr/local/bin"'),
-        expect.stringMatching(/\/usr\/local\/bin, on the sandbox's read-only root.*"~\/bin"/),
+        lineOf(source, '"/proc/sys/kernel"'),
+        expect.stringMatching(
+          /\/proc\/sys\/kernel, in \/proc, the kernel's own filesystem.*"\/usr\/local\/bin"/,
+        ),
       ],
+      [lineOf(source, '"/dev"'), expect.stringMatching(/is \/dev, in \/dev, the kernel's own/)],
       [lineOf(source, '"rwx"'), expect.stringMatching(/chmod does not understand/)],
-      [expect.any(Number), expect.stringMatching(/^Asset 4 needs a "target"/)],
+      [expect.any(Number), expect.stringMatching(/^Asset 5 needs a "target"/)],
     ]);
     expect(result.warnings[0]?.message).toMatch(/"host02".*one machine/);
   });

@@ -208,14 +208,40 @@ describe('assets', () => {
     );
   });
 
+  it('copies an asset into /usr/local/bin with its chmod, and the shell runs it from PATH', async () => {
+    await mkdir(join(dir, 'tool/assets'), { recursive: true });
+    await writeFile(join(dir, 'tool/assets/lab-hello'), '#!/bin/sh\necho "hello from $0"\n');
+    const assets: AssetCopy[] = [
+      {
+        pattern: 'lab-hello',
+        target: '/usr/local/bin',
+        chmod: '+x',
+        matches: [
+          {
+            path: 'lab-hello',
+            files: [{ source: 'lab-hello', destination: '/usr/local/bin/lab-hello' }],
+          },
+        ],
+      },
+    ];
+    await copyAssets(sandbox, assets, join(dir, 'tool'));
+    const run = await sandbox.exec([
+      'bash',
+      '-lc',
+      'lab-hello; stat -c %A "$(command -v lab-hello)"',
+    ]);
+    expect(run.stdout).toBe('hello from /usr/local/bin/lab-hello\n-rwxr-xr-x\n');
+  });
+
   it('fails with a named error when the sandbox cannot take a file', async () => {
     await mkdir(join(dir, 'ro/assets'), { recursive: true });
     await writeFile(join(dir, 'ro/assets/x'), 'x');
+    // The parser refuses kernel filesystems as targets; the copy fails on them all the same.
     const assets: AssetCopy[] = [
       {
         pattern: 'x',
-        target: '/usr/local/bin',
-        matches: [{ path: 'x', files: [{ source: 'x', destination: '/usr/local/bin/x' }] }],
+        target: '/sys',
+        matches: [{ path: 'x', files: [{ source: 'x', destination: '/sys/x' }] }],
       },
     ];
     const failure = await copyAssets(sandbox, assets, join(dir, 'ro')).catch(
