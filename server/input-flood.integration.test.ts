@@ -6,10 +6,9 @@
  * still be served normally. The server runs in this process, so its RSS is ours to sample.
  */
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { liveBytes } from '../bench/terminal/memory.js';
 import { NestboxClient } from '../bench/terminal/transports.js';
 import { PROTOCOL_VERSION, SUBPROTOCOL, encodeMessage } from '../lib/protocol/index.js';
 import { loadConfig } from './config.js';
@@ -32,25 +31,11 @@ const TAIL_CHARS = 64 * 1024;
 /** Lines for cat: each is echoed twice (by the tty and by cat), so output outgrows the acks. */
 const LINES = `${'b'.repeat(1023)}\r`.repeat(32);
 const LINES_BYTES = 8 * 1024 * 1024;
-/** Live memory is sampled after a full collection every this many bytes of flood. */
-const SAMPLE_EVERY_BYTES = 8 * 1024 * 1024;
-
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
-
 /**
- * What this process really holds (JS heap and buffers) once garbage is gone: a queue of input
- * shows here (node-pty's unbounded one made it +67 MB), while RSS also counts the garbage and
- * allocator slack that a flood through both ends of a WebSocket leaves behind.
+ * Live memory (liveBytes; node-pty's unbounded queue made it +67 MB) is sampled every this many
+ * bytes of flood. The server runs in this process, so its memory is ours to sample.
  */
-async function liveBytes(): Promise<number> {
-  // Twice, around a pause: V8 frees the buffers of a collection on a background thread.
-  collectGarbage();
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  collectGarbage();
-  const usage = process.memoryUsage();
-  return usage.heapUsed + usage.arrayBuffers;
-}
+const SAMPLE_EVERY_BYTES = 8 * 1024 * 1024;
 
 let lab: Lab;
 
