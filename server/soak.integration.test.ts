@@ -18,13 +18,18 @@ describe('a learner beside a fork bomb, a memory bomb and CPU hogs', () => {
     console.log(
       `soak: echo p99 ${result.baseline.p99.toFixed(2)} ms idle, ` +
         `${result.underLoad.p99.toFixed(2)} ms under load (${result.p99Ratio.toFixed(2)}×); ` +
-        `RSS growth ${result.rssGrowthMb.toFixed(1)} MB; fds ${result.fds.before} → ${result.fds.after}`,
+        `RSS growth ${result.rssGrowthMb.toFixed(1)} MB; live memory ` +
+        `${result.liveMb.before.toFixed(1)} → ${result.liveMb.after.toFixed(1)} MB; ` +
+        `fds ${result.fds.before} → ${result.fds.after}`,
     );
     expect(result.underLoad.samples).toBeGreaterThan(1000);
     // 10× the idle p99, but never below 25 ms: an idle p99 well under a millisecond would
     // otherwise make scheduler noise a failure. A starved typist waits hundreds of ms.
     expect(result.underLoad.p99).toBeLessThanOrEqual(Math.max(10 * result.baseline.p99, 25));
     expect(result.rssGrowthMb).toBeLessThan(50);
+    // What stays reachable once the noisy sessions are gone: a few MB of warm-up (bench/README),
+    // where a leak of their output or of their flood would be tens.
+    expect(result.liveMb.after - result.liveMb.before).toBeLessThan(16);
     expect(result.fds.after).toBeLessThanOrEqual(result.fds.before + 5);
   }, 120_000);
 });

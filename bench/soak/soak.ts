@@ -14,6 +14,7 @@ import { cgroupHierarchies } from '../../server/sandbox/cgroups.js';
 import { removeCgroupTree } from '../../server/sandbox/cgroup-tree.js';
 import { sleep } from '../terminal/client.js';
 import { echoSamples, latency, ready, type Latency } from '../terminal/measurements.js';
+import { liveBytes } from '../terminal/memory.js';
 import { NestboxClient } from '../terminal/transports.js';
 
 const ORIGIN = 'http://soak.nestbox.test';
@@ -48,6 +49,15 @@ export interface SoakResult {
   rssMb: { atStart: number; max: number; atEnd: number };
   /** Median RSS over the last tenth of the load minus over the first tenth, in MB. */
   rssGrowthMb: number;
+  /** The same for the parts of process.memoryUsage(), garbage included, in MB. */
+  heapUsedGrowthMb: number;
+  externalGrowthMb: number;
+  /**
+   * Live memory (heap and buffers after a full collection, liveBytes) before the noisy sessions
+   * start, each minute of the load, and after they ended, in MB: a leak keeps growing, garbage
+   * does not show, and a warm-up levels off.
+   */
+  liveMb: { before: number; eachMinute: number[]; after: number };
   fds: { before: number; max: number; after: number };
 }
 
@@ -57,6 +67,12 @@ function openFds(): number {
 
 function rssMb(): number {
   return process.memoryUsage.rss() / 1e6;
+}
+
+/** Median over the last tenth of `samples` minus median over the first tenth. */
+function growth(samples: readonly number[]): number {
+  const tenth = Math.max(1, Math.floor(samples.length / 10));
+  return median(samples.slice(-tenth)) - median(samples.slice(0, tenth));
 }
 
 function median(values: readonly number[]): number {
@@ -96,6 +112,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       `idle baseline: p50 ${baseline.p50.toFixed(2)} ms, p99 ${baseline.p99.toFixed(2)} ms`,
     );
 
+    const liveBefore = (await liveBytes()) / 1e6;
     const fdsBefore = openFds();
     const noisy: NestboxClient[] = [];
     for (const [name, keys] of Object.entries(NOISE)) {
@@ -108,23 +125,32 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     }
 
     const rss: number[] = [];
+    const heapUsed: number[] = [];
+    const external: number[] = [];
     const fds: number[] = [];
     const sampler = setInterval(() => {
-      rss.push(rssMb());
+      const usage = process.memoryUsage();
+      rss.push(usage.rss / 1e6);
+      heapUsed.push(usage.heapUsed / 1e6);
+      external.push(usage.external / 1e6);
       fds.push(openFds());
     }, SAMPLE_INTERVAL_MS);
     const samples: number[] = [];
+    const liveDuring: number[] = [];
     const end = performance.now() + options.durationMs;
     let reported = performance.now();
     try {
       while (performance.now() < end) {
         samples.push(...(await echoSamples(quiet, BLOCK_KEYS)));
         if (performance.now() - reported > 60_000) {
+          // Between echo blocks, so the full collections are in no key's latency.
+          liveDuring.push((await liveBytes()) / 1e6);
           reported = performance.now();
           const so = latency(samples);
           options.log(
             `${samples.length} keys so far: p50 ${so.p50.toFixed(2)} ms, ` +
-              `p99 ${so.p99.toFixed(2)} ms, RSS ${rssMb().toFixed(1)} MB, ${openFds()} fds`,
+              `p99 ${so.p99.toFixed(2)} ms, RSS ${rssMb().toFixed(1)} MB, ` +
+              `live ${liveDuring.at(-1)?.toFixed(1)} MB, ${openFds()} fds`,
           );
         }
       }
@@ -137,15 +163,20 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     // Sockets close a moment after the sessions end; wait (bounded) for the count to settle.
     for (let wait = 0; wait < 50 && openFds() > fdsBefore; wait++) await sleep(100);
 
+    const fdsAfter = openFds();
+    const liveAfter = (await liveBytes()) / 1e6;
+
     const underLoad = latency(samples);
-    const tenth = Math.max(1, Math.floor(rss.length / 10));
     return {
       baseline,
       underLoad,
       p99Ratio: underLoad.p99 / baseline.p99,
       rssMb: { atStart: rss[0] ?? NaN, max: Math.max(...rss), atEnd: rss.at(-1) ?? NaN },
-      rssGrowthMb: median(rss.slice(-tenth)) - median(rss.slice(0, tenth)),
-      fds: { before: fdsBefore, max: Math.max(...fds), after: openFds() },
+      rssGrowthMb: growth(rss),
+      heapUsedGrowthMb: growth(heapUsed),
+      externalGrowthMb: growth(external),
+      liveMb: { before: liveBefore, eachMinute: liveDuring, after: liveAfter },
+      fds: { before: fdsBefore, max: Math.max(...fds), after: fdsAfter },
     };
   } finally {
     await Promise.allSettled(clients.map((client) => client.close()));

@@ -140,6 +140,7 @@ export type ErrorCode =
   | 'sandbox-failed'
   | 'session-ended'
   | 'taken-over'
+  | 'input-overflow'
   | 'internal';
 
 export type ClientMessage = HelloMessage | ResizeMessage | AckMessage | PingMessage | PongMessage;
@@ -239,6 +240,7 @@ const ERROR_CODES: readonly ErrorCode[] = [
   'sandbox-failed',
   'session-ended',
   'taken-over',
+  'input-overflow',
   'internal',
 ];
 

@@ -263,6 +263,7 @@ describe('server messages', () => {
     'sandbox-failed',
     'session-ended',
     'taken-over',
+    'input-overflow',
     'internal',
   ];
   const valid: ServerMessage[] = [

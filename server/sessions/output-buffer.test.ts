@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { liveBytes } from '../../bench/terminal/memory.js';
 import { OutputBuffer } from './output-buffer.js';
 
 describe('OutputBuffer', () => {
@@ -29,5 +30,33 @@ describe('OutputBuffer', () => {
     buffer.append(Buffer.from('abc'));
     expect(buffer.since(99).data.length).toBe(0);
     expect(buffer.since(-5).data.toString()).toBe('abc');
+  });
+
+  it('agrees with a plain byte record whatever the chunk sizes, across growth and wrap', () => {
+    const capacity = 10_000;
+    const buffer = new OutputBuffer(capacity);
+    let all = Buffer.alloc(0);
+    let seed = 7;
+    for (let round = 0; round < 2000; round++) {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      const size = seed % 7 === 0 ? seed % 15_000 : seed % 40;
+      const chunk = Buffer.alloc(size, round % 251);
+      buffer.append(chunk);
+      all = Buffer.concat([all, chunk]).subarray(-capacity * 2);
+      const total = buffer.end;
+      const offset = total - (seed % (capacity + 100));
+      const expected = all.subarray(all.length - (total - Math.max(offset, total - capacity, 0)));
+      expect(buffer.since(offset).data.equals(expected)).toBe(true);
+    }
+  });
+
+  it('costs bytes, not a Buffer object each, for output that arrives a byte at a time', async () => {
+    const before = await liveBytes();
+    const buffer = new OutputBuffer(1 << 20);
+    for (let key = 0; key < 200_000; key++) buffer.append(Buffer.from([97 + (key % 26)]));
+    const grown = (await liveBytes()) - before;
+    expect(buffer.since(0).data.length).toBe(200_000);
+    // One Buffer per byte held cost about 190 bytes each: 38 MB here.
+    expect(grown).toBeLessThan(4 * 1024 * 1024);
   });
 });

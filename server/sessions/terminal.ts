@@ -1,11 +1,13 @@
 /**
  * One shell in a pty: node-pty running a sandbox command line, plus the bounded output buffer
- * that lets a client attach late or come back after a disconnect. It knows nothing of
- * WebSockets; flow control reaches it only as pause() and resume().
+ * that lets a client attach late or come back after a disconnect, and bounded input on its way
+ * in. It knows nothing of WebSockets; flow control reaches it only as pause() and resume() for
+ * output, and as write()'s answer and onInputDrain() for input.
  */
 import { spawn, type IPty } from 'node-pty';
 import { Emitter, type Disposable } from './disposable.js';
 import { OutputBuffer } from './output-buffer.js';
+import { PtyInput, type InputAdmission } from './pty-input.js';
 
 export interface CommandLine {
   file: string;
@@ -13,8 +15,27 @@ export interface CommandLine {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * What node-pty's UnixTerminal has beyond its typings: the master's fd (input is written to it
+ * directly, see PtyInput) and the 'close' event it emits as it closes that fd.
+ */
+interface UnixPty extends IPty {
+  readonly fd: number;
+  on(event: 'close', listener: () => void): void;
+}
+
+function asUnixPty(pty: IPty): UnixPty {
+  const candidate = pty as Partial<UnixPty>;
+  if (typeof candidate.fd !== 'number' || typeof candidate.on !== 'function') {
+    pty.kill('SIGKILL');
+    throw new Error('node-pty no longer exposes the pty fd and its close event');
+  }
+  return pty as UnixPty;
+}
+
 export class Terminal {
-  private readonly pty: IPty;
+  private readonly pty: UnixPty;
+  private readonly input: PtyInput;
   private readonly output: OutputBuffer;
   private readonly outputEmitter = new Emitter<Buffer>();
   private readonly exitEmitter = new Emitter<number>();
@@ -28,13 +49,19 @@ export class Terminal {
     outputBufferBytes: number,
   ) {
     this.output = new OutputBuffer(outputBufferBytes);
-    this.pty = spawn(command.file, command.args, {
-      name: 'xterm-256color',
-      cols: size.cols,
-      rows: size.rows,
-      env: command.env,
-      // Raw bytes: the browser's terminal decodes UTF-8, including sequences split across reads.
-      encoding: null,
+    this.pty = asUnixPty(
+      spawn(command.file, command.args, {
+        name: 'xterm-256color',
+        cols: size.cols,
+        rows: size.rows,
+        env: command.env,
+        // Raw bytes: the browser's terminal decodes UTF-8, including sequences split across reads.
+        encoding: null,
+      }),
+    );
+    this.input = new PtyInput(this.pty.fd);
+    this.pty.on('close', () => {
+      this.input.close();
     });
     this.pty.onData((data: string | Buffer) => {
       const chunk = typeof data === 'string' ? Buffer.from(data) : data;
@@ -98,8 +125,18 @@ export class Terminal {
     return this.exitEmitter.on(listener);
   }
 
-  write(data: Buffer | string): void {
-    if (this.exitCode === undefined) this.pty.write(data);
+  /**
+   * Queues input for the shell. 'hold' means the shell is behind: send no more until
+   * onInputDrain. 'refused' means the input was dropped: the sender ignored a 'hold'.
+   */
+  write(data: Buffer | string): InputAdmission {
+    if (this.exitCode !== undefined) return 'taken';
+    return this.input.write(typeof data === 'string' ? Buffer.from(data) : data);
+  }
+
+  /** After a 'hold', called once the shell has taken everything queued. */
+  onInputDrain(listener: () => void): Disposable {
+    return this.input.onDrain(listener);
   }
 
   resize(cols: number, rows: number): void {

@@ -79,6 +79,10 @@ export class Attachment {
       this.terminal.onOutput((chunk) => {
         this.batcher.push(chunk);
       }),
+      this.terminal.onInputDrain(() => {
+        this.ws.resume();
+        this.flow.setAcksUnreadable(false);
+      }),
       this.terminal.onExit((code) => {
         this.batcher.flush();
         this.send({ type: 'exit', code });
@@ -99,10 +103,20 @@ export class Attachment {
     );
   }
 
-  input(data: Buffer): void {
+  /**
+   * Passes keystrokes to the shell. While the shell is behind, the WebSocket is not read (TCP
+   * slows the sender down) until the terminal has taken everything. Returns false if the input
+   * was dropped, which only a client that sends past that can cause.
+   */
+  input(data: Buffer): boolean {
     this.session.noteInput();
     this.batcher.noteInput();
-    this.terminal.write(data);
+    const admission = this.terminal.write(data);
+    if (admission === 'hold') {
+      this.ws.pause();
+      this.flow.setAcksUnreadable(true);
+    }
+    return admission !== 'refused';
   }
 
   resize(cols: number, rows: number): void {

@@ -43,4 +43,21 @@ describe('FlowController', () => {
     flow.release();
     expect(events).toEqual(['pause', 'resume']);
   });
+
+  it('does not wait for acks that cannot be read, and waits again once they can', () => {
+    const { flow, events } = controller();
+    flow.sent(150);
+    flow.setAcksUnreadable(true);
+    expect(events).toEqual(['pause', 'resume']);
+    flow.sent(500);
+    expect(events).toEqual(['pause', 'resume']); // far behind, but the acks are stuck
+    expect(flow.unacked).toBe(650);
+    flow.setAcksUnreadable(false);
+    expect(events).toEqual(['pause', 'resume', 'pause']);
+    flow.acked(640);
+    expect(events).toEqual(['pause', 'resume', 'pause', 'resume']);
+    flow.setAcksUnreadable(true);
+    flow.setAcksUnreadable(false);
+    expect(events).toHaveLength(4); // not behind: nothing to pause
+  });
 });

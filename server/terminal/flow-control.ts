@@ -12,6 +12,7 @@ export interface Watermarks {
 export class FlowController {
   private unackedBytes = 0;
   private paused = false;
+  private acksUnreadable = false;
 
   constructor(
     private readonly watermarks: Watermarks,
@@ -25,10 +26,7 @@ export class FlowController {
 
   sent(bytes: number): void {
     this.unackedBytes += bytes;
-    if (!this.paused && this.unackedBytes > this.watermarks.highBytes) {
-      this.paused = true;
-      this.pause();
-    }
+    this.pauseIfBehind();
   }
 
   /** A client can only ack what it was sent; anything more is ignored, not trusted. */
@@ -45,6 +43,25 @@ export class FlowController {
     if (this.paused) {
       this.paused = false;
       this.resume();
+    }
+  }
+
+  /**
+   * While the client's acks cannot be read (its socket is paused because the shell is behind on
+   * input, and the acks wait behind that input), the source is not paused for them: a shell
+   * that must write before it reads again would never let them through. Output stays bounded
+   * by the socket's own limit meanwhile (AttachmentPolicy.maxBufferedBytes).
+   */
+  setAcksUnreadable(unreadable: boolean): void {
+    this.acksUnreadable = unreadable;
+    if (unreadable) this.release();
+    else this.pauseIfBehind();
+  }
+
+  private pauseIfBehind(): void {
+    if (!this.paused && !this.acksUnreadable && this.unackedBytes > this.watermarks.highBytes) {
+      this.paused = true;
+      this.pause();
     }
   }
 }

@@ -33,7 +33,8 @@ export interface GatewayConfig extends AttachmentPolicy {
   observer?: GatewayObserver;
 }
 
-export type RejectReason = 'origin' | 'subprotocol' | 'auth' | 'rate-limited' | 'hello' | 'frame';
+export type RejectReason =
+  'origin' | 'subprotocol' | 'auth' | 'rate-limited' | 'hello' | 'frame' | 'input-overflow';
 
 /** What the gateway reports as it works (lab.ts turns it into Prometheus metrics). */
 export interface GatewayObserver {
@@ -83,7 +84,9 @@ export function createTerminalGateway(
 
   const heartbeat = setInterval(() => {
     for (const ws of server.clients) {
-      if (!alive.has(ws)) {
+      // A socket paused while its shell is behind on input cannot read the pong yet; it is
+      // not dead, and the session's idle clock still ends it if it never moves again.
+      if (!alive.has(ws) && !ws.isPaused) {
         ws.terminate();
         continue;
       }
@@ -201,8 +204,20 @@ export function createTerminalGateway(
 
     ws.on('message', (data: Buffer, isBinary) => {
       if (isBinary) {
+        // Frames ws had already read when it was paused or closed still arrive; after a close
+        // they are not the shell's any more.
+        if (ws.readyState !== ws.OPEN) return;
         observer.bytesIn(data.length);
-        attachment.input(data);
+        if (!attachment.input(data)) {
+          config.log(`terminal ${key} from ${from}: input overflow`);
+          observer.rejected('input-overflow');
+          attachment.send({
+            type: 'error',
+            code: 'input-overflow',
+            message: 'Input arrived far faster than the shell reads it, so it was dropped.',
+          });
+          ws.close(CLOSE.policy, 'input overflow');
+        }
         return;
       }
       const decoded = decodeClientMessage(data.toString('utf8'));

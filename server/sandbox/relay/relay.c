@@ -116,14 +116,17 @@ static void copy_window_size(int master) {
 }
 
 /*
- * Copies bytes both ways until the container's pty closes. Output is buffered one read at a
- * time and written as stdout accepts it, while input is always serviced: when the reader of our
- * stdout pauses (Nestbox's flow control), we stop reading the container's output, so the shell
- * blocks, yet a Ctrl-C typed meanwhile still reaches it at once.
+ * Copies bytes both ways until the container's pty closes. Each direction holds one read at a
+ * time and writes it as the other side accepts it, never blocking: when the reader of our stdout
+ * pauses (Nestbox's flow control), we stop reading the container's output, so the shell blocks,
+ * yet a Ctrl-C typed meanwhile still reaches it at once; and when the container's pty is full of
+ * input (its program is busy, or blocked writing output), we stop reading our stdin but go on
+ * relaying output, so a program that writes before it reads again (cat) is never stuck.
  */
 static void relay(int master) {
     char in[4096];
     char out[16384];
+    size_t in_len = 0, in_pos = 0;
     size_t out_len = 0, out_pos = 0;
     int input_open = 1;
     stdout_flags = fcntl(STDOUT_FILENO, F_GETFL);
@@ -131,16 +134,21 @@ static void relay(int master) {
         fcntl(STDOUT_FILENO, F_SETFL, stdout_flags | O_NONBLOCK);
         atexit(restore_stdout_flags);
     }
+    int master_flags = fcntl(master, F_GETFL);
+    if (master_flags < 0 || fcntl(master, F_SETFL, master_flags | O_NONBLOCK) < 0) die("fcntl");
     for (;;) {
         if (window_changed) {
             window_changed = 0;
             copy_window_size(master);
         }
-        int pending = out_pos < out_len;
+        int out_pending = out_pos < out_len;
+        int in_pending = in_pos < in_len;
+        short master_events = (short)((out_pending ? 0 : POLLIN) | (in_pending ? POLLOUT : 0));
         struct pollfd fds[3] = {
-            {.fd = input_open ? STDIN_FILENO : -1, .events = POLLIN},
-            {.fd = pending ? -1 : master, .events = POLLIN},
-            {.fd = pending ? STDOUT_FILENO : -1, .events = POLLOUT},
+            {.fd = input_open && !in_pending ? STDIN_FILENO : -1, .events = POLLIN},
+            /* Not polled at all when nothing is wanted: its hangup would wake us in a loop. */
+            {.fd = master_events ? master : -1, .events = master_events},
+            {.fd = out_pending ? STDOUT_FILENO : -1, .events = POLLOUT},
         };
         if (poll(fds, 3, -1) < 0) {
             if (errno == EINTR) continue;
@@ -152,9 +160,15 @@ static void relay(int master) {
             if (n < 0 && errno != EINTR && errno != EAGAIN) return;
             if (n > 0) out_pos += (size_t)n;
         }
-        if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+        if (in_pending && (fds[1].revents & (POLLOUT | POLLHUP | POLLERR))) {
+            ssize_t w = write(master, in + in_pos, in_len - in_pos);
+            if (w > 0) in_pos += (size_t)w;
+            /* EIO: the shell's side is closed; its input goes nowhere, the read below ends us. */
+            else if (w < 0 && errno != EINTR && errno != EAGAIN) in_pos = in_len;
+        }
+        if (!out_pending && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
             ssize_t n = read(master, out, sizeof(out));
-            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
             if (n <= 0) break; /* EIO: every process holding the container's pty has exited. */
             out_len = (size_t)n;
             out_pos = 0;
@@ -167,12 +181,12 @@ static void relay(int master) {
                 input_open = 0; /* Our input ended; keep showing output until the shell exits. */
                 continue;
             }
-            for (ssize_t done = 0; done < n;) {
-                ssize_t w = write(master, in + done, (size_t)(n - done));
-                if (w < 0 && errno == EINTR) continue;
-                if (w < 0) return;
-                done += w;
-            }
+            in_len = (size_t)n;
+            in_pos = 0;
+            /* Straight on to the shell: a keystroke's echo should not wait for another poll. */
+            ssize_t w = write(master, in, in_len);
+            if (w > 0) in_pos = (size_t)w;
+            else if (w < 0 && errno != EINTR && errno != EAGAIN) in_pos = in_len;
         }
     }
     /* Flush what the shell wrote last (its goodbye) before we exit. */
