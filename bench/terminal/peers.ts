@@ -106,7 +106,16 @@ class Server {
   async stop(graceMs: number): Promise<void> {
     if (!this.running || !this.child.pid) return;
     this.child.kill('SIGTERM');
-    const result = await Promise.race([this.exited, sleep(graceMs).then(() => 'timeout')]);
+    // A timer left running would keep the benchmark alive (and the machine's lock held) for
+    // the whole grace period after the last figure.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => {
+        resolve('timeout');
+      }, graceMs);
+    });
+    const result = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
     if (result === 'timeout') {
       try {
         process.kill(-this.child.pid, 'SIGKILL');
