@@ -16,7 +16,17 @@ import {
 import { roster } from './instructor/roster.js';
 import { createShadowServer } from './instructor/shadow.js';
 import { progressCsv, progressRows } from './instructor/export.js';
-import { runInstructorAction, UnknownSessionError } from './instructor/actions.js';
+import {
+  broadcastToLearners,
+  runInstructorAction,
+  type InstructorAction,
+  UnknownSessionError,
+} from './instructor/actions.js';
+import {
+  BroadcastRateError,
+  BroadcastTextError,
+  type Broadcaster,
+} from './instructor/broadcast.js';
 import type { Registry } from 'prom-client';
 import type { FailureLimiter } from './rate-limit.js';
 import { loadScenario } from './scenarios/catalog.js';
@@ -40,6 +50,8 @@ export interface RouterDeps {
   metrics: { registry: Registry; token: string | undefined };
   /** NESTBOX_INSTRUCTOR_TOKEN: unset disables /api/instructor/*. */
   instructorToken?: string | undefined;
+  /** The instructor's broadcasts; the terminal gateway relays them to learners' pages. */
+  broadcaster: Broadcaster;
   /** Workshop mode (NESTBOX_JOIN_CODE): new sessions need this code first. Unset: open. */
   joinCode?: string | undefined;
   /** Failed session/token guesses per client; shared with the terminal gateway. */
@@ -58,14 +70,22 @@ class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Extra response headers, such as Retry-After. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   response.writeHead(status, {
+    ...headers,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
@@ -363,7 +383,8 @@ export function createRouter(deps: RouterDeps) {
   /**
    * POST /api/instructor/login {token} -> 200 and an HttpOnly cookie; GET
    * /api/instructor/sessions -> {sessions: RosterEntry[]}; POST
-   * /api/instructor/sessions/:id/(extend|end), audited; GET /api/instructor/progress (JSON) and
+   * /api/instructor/sessions/:id/(extend|reset|end) and POST /api/instructor/broadcast {text}
+   * -> {broadcast}, each audited; GET /api/instructor/progress (JSON) and
    * /api/instructor/progress.csv. All but login need the token (cookie
    * or bearer).
    * Disabled (404) without a configured token; wrong tokens count as failed guesses.
@@ -416,11 +437,15 @@ export function createRouter(deps: RouterDeps) {
       response.end(csv);
       return;
     }
-    const act = /^sessions\/([\w-]{1,64})\/(extend|end)$/.exec(action);
+    if (action === 'broadcast' && request.method === 'POST') {
+      await broadcast(request, response, from);
+      return;
+    }
+    const act = /^sessions\/([\w-]{1,64})\/(extend|reset|end)$/.exec(action);
     if (act?.[1] !== undefined && request.method === 'POST') {
       checkOrigin(request);
       try {
-        const kind = act[2] === 'extend' ? 'extend' : 'end';
+        const kind = act[2] as InstructorAction; // one of them, by the pattern
         sendJson(
           response,
           200,
@@ -435,6 +460,31 @@ export function createRouter(deps: RouterDeps) {
       return;
     }
     throw new HttpError(404, 'not-found', 'No such instructor API.');
+  }
+
+  /** POST /api/instructor/broadcast {text}: 400 for a bad text, 429 when sent too often. */
+  async function broadcast(
+    request: IncomingMessage,
+    response: ServerResponse,
+    from: string,
+  ): Promise<void> {
+    checkOrigin(request);
+    const body = await readJsonBody(request);
+    const text = typeof body === 'object' && body !== null && 'text' in body ? body.text : '';
+    try {
+      const sent = broadcastToLearners(deps.broadcaster, deps.registry, deps.store, text, from);
+      sendJson(response, 200, { broadcast: sent });
+    } catch (error) {
+      if (error instanceof BroadcastTextError) {
+        throw new HttpError(400, 'bad-broadcast', error.message);
+      }
+      if (error instanceof BroadcastRateError) {
+        throw new HttpError(429, 'too-many-broadcasts', error.message, {
+          'retry-after': String(Math.ceil(error.retryAfterMs / 1000)),
+        });
+      }
+      throw error;
+    }
   }
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -456,7 +506,7 @@ export function createRouter(deps: RouterDeps) {
         return;
       }
       const instructorPath =
-        /^\/api\/instructor\/(login|progress(?:\.csv)?|sessions(?:\/[\w-]{1,64}\/(?:extend|end))?)$/.exec(
+        /^\/api\/instructor\/(login|broadcast|progress(?:\.csv)?|sessions(?:\/[\w-]{1,64}\/(?:extend|reset|end))?)$/.exec(
           pathname,
         );
       if (instructorPath?.[1] !== undefined) {
@@ -480,7 +530,12 @@ export function createRouter(deps: RouterDeps) {
       await deps.nextRequest(request, response);
     } catch (error) {
       if (error instanceof HttpError) {
-        sendJson(response, error.status, { error: { code: error.code, message: error.message } });
+        sendJson(
+          response,
+          error.status,
+          { error: { code: error.code, message: error.message } },
+          error.headers,
+        );
       } else if (
         error instanceof SessionLimitError ||
         (error instanceof SandboxError && error.code === 'capacity')

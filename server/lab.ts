@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import next from 'next';
 import type { Config } from './config.js';
 import { createRouter } from './http.js';
+import { Broadcaster } from './instructor/broadcast.js';
 import { createLabMetrics } from './metrics.js';
 import { FailureLimiter } from './rate-limit.js';
 import { openSandboxHost, type CgroupLayout } from './sandbox/index.js';
@@ -98,6 +99,7 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
   });
   // One budget of failed guesses per client, whether it guesses over HTTP or WebSocket.
   const authFailures = new FailureLimiter(AUTH_FAILURE_DEFAULTS);
+  const broadcaster = new Broadcaster();
   const gateway = createTerminalGateway(registry, {
     ...TRANSPORT_DEFAULTS,
     observer: {
@@ -112,6 +114,7 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
       },
     },
     authFailures,
+    broadcasts: broadcaster,
     allowedOrigins: config.allowedOrigins,
     log: (message) => {
       options.log(message);
@@ -129,6 +132,7 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
       metrics.verifyResults.inc({ result: passed ? 'pass' : 'fail' });
     },
     metrics: { registry: metrics.registry, token: config.metricsToken },
+    broadcaster,
     joinCode: config.joinCode,
     instructorToken: config.instructorToken,
     authFailures,

@@ -7,6 +7,7 @@
 import { createServer } from 'node:http';
 import type { Config } from './config.js';
 import { createRouter } from './http.js';
+import { Broadcaster } from './instructor/broadcast.js';
 import { createLabMetrics, type LabMetrics } from './metrics.js';
 import { FailureLimiter } from './rate-limit.js';
 import { openSandboxHost } from './sandbox/index.js';
@@ -56,6 +57,7 @@ export async function startTestApi(options: TestApiOptions): Promise<TestApi> {
     scenariosDir: options.scenariosDir,
     allowedOrigins: [origin],
     store: openStore(':memory:'),
+    broadcaster: new Broadcaster(),
     metrics: { registry: metrics.registry, token: 'metrics-secret' },
     authFailures,
     nextRequest: (_request, response) => {

@@ -16,7 +16,7 @@ import {
 import type { FailureLimiter } from '../rate-limit.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import { TerminalLimitError, type Session } from '../sessions/session.js';
-import { Attachment, CLOSE, type AttachmentPolicy } from './attachment.js';
+import { Attachment, CLOSE, type AttachmentPolicy, type BroadcastSource } from './attachment.js';
 
 export interface GatewayConfig extends AttachmentPolicy {
   allowedOrigins: readonly string[];
@@ -31,6 +31,8 @@ export interface GatewayConfig extends AttachmentPolicy {
   log: (message: string) => void;
   /** Told about connections and traffic, for metrics; optional. */
   observer?: GatewayObserver;
+  /** The instructor's broadcasts, relayed to every attached page; optional. */
+  broadcasts?: BroadcastSource;
 }
 
 export type RejectReason = 'origin' | 'subprotocol' | 'auth' | 'rate-limited' | 'hello' | 'frame';
@@ -193,8 +195,11 @@ export function createTerminalGateway(
 
     const key = `${session.id}/${hello.terminal}`;
     attachments.get(key)?.takeOver();
-    const attachment = new Attachment(ws, session, terminal, config, (bytes) => {
-      observer.bytesOut(bytes);
+    const attachment = new Attachment(ws, session, terminal, config, {
+      sentBytes: (bytes) => {
+        observer.bytesOut(bytes);
+      },
+      broadcasts: config.broadcasts,
     });
     attachments.set(key, attachment);
     attachment.start(hello.offset);
