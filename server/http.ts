@@ -28,6 +28,7 @@ import {
   type Broadcaster,
 } from './instructor/broadcast.js';
 import type { Registry } from 'prom-client';
+import type { Logger } from './log.js';
 import type { FailureLimiter } from './rate-limit.js';
 import { loadScenario } from './scenarios/catalog.js';
 import { runVerify } from './scenarios/runtime.js';
@@ -60,7 +61,7 @@ export interface RouterDeps {
   /** Next's own upgrades (dev-mode hot reload); undefined in production. */
   nextUpgrade:
     ((request: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void>) | undefined;
-  log: (message: string, error?: unknown) => void;
+  logger: Logger;
 }
 
 const MAX_BODY_BYTES = 4096;
@@ -115,9 +116,7 @@ export function createRouter(deps: RouterDeps) {
     instructorToken: deps.instructorToken,
     allowedOrigins: deps.allowedOrigins,
     maxBufferedBytes: 4 * 1024 * 1024,
-    log: (message) => {
-      deps.log(message);
-    },
+    logger: deps.logger,
   });
   /** Assets, background and foreground scripts of each live session's scenario. */
   const lessons = new LessonRuntime(deps.scenariosDir);
@@ -174,7 +173,15 @@ export function createRouter(deps: RouterDeps) {
     try {
       await lessons.start(session, scenario);
     } catch (error) {
-      deps.log(`preparing ${scenario.slug} failed`, error);
+      deps.logger.error(
+        {
+          event: 'lesson-setup-failed',
+          sessionId: session.id,
+          scenario: scenario.slug,
+          err: error,
+        },
+        'preparing the lesson failed; the session is ended',
+      );
       await deps.registry.end(session.id);
       const reason = (error instanceof Error ? error.message : String(error)).replace(/\.?$/, '.');
       throw new HttpError(
@@ -335,6 +342,16 @@ export function createRouter(deps: RouterDeps) {
       legacyDone: scenario.legacyVerify,
     });
     deps.onVerify?.(result.passed);
+    deps.logger.info(
+      {
+        event: 'verify',
+        sessionId: session.id,
+        scenario: session.scenario,
+        step,
+        passed: result.passed,
+      },
+      result.passed ? 'step passed' : 'step not passed yet',
+    );
     if (result.passed) deps.store.passStep(session.learner, session.scenario, step as number);
     sendJson(response, 200, result);
   }
@@ -407,6 +424,7 @@ export function createRouter(deps: RouterDeps) {
       const token = typeof body === 'object' && body !== null && 'token' in body ? body.token : '';
       if (typeof token !== 'string' || !sameSecret(deps.instructorToken, token)) {
         deps.authFailures.recordFailure(from);
+        deps.logger.warn({ event: 'instructor-login-failed', from }, 'wrong instructor token');
         throw new HttpError(401, 'wrong-token', 'That is not the instructor token.');
       }
       setInstructorCookie(response, token);
@@ -451,6 +469,10 @@ export function createRouter(deps: RouterDeps) {
           200,
           await runInstructorAction(deps.registry, deps.store, kind, act[1], from),
         );
+        deps.logger.info(
+          { event: 'instructor-action', action: kind, sessionId: act[1], from },
+          `instructor action: ${kind}`,
+        );
       } catch (error) {
         if (error instanceof UnknownSessionError) {
           throw new HttpError(404, 'session-not-found', error.message);
@@ -473,6 +495,16 @@ export function createRouter(deps: RouterDeps) {
     const text = typeof body === 'object' && body !== null && 'text' in body ? body.text : '';
     try {
       const sent = broadcastToLearners(deps.broadcaster, deps.registry, deps.store, text, from);
+      deps.logger.info(
+        {
+          event: 'instructor-action',
+          action: 'broadcast',
+          id: sent.id,
+          length: sent.text.length,
+          from,
+        },
+        'instructor action: broadcast',
+      );
       sendJson(response, 200, { broadcast: sent });
     } catch (error) {
       if (error instanceof BroadcastTextError) {
@@ -542,10 +574,16 @@ export function createRouter(deps: RouterDeps) {
       ) {
         sendJson(response, 429, { error: { code: 'too-many-sessions', message: error.message } });
       } else if (error instanceof SandboxError) {
-        deps.log(`sandbox failed: ${error.code}`, error);
+        deps.logger.error(
+          { event: 'sandbox-failed', code: error.code, err: error },
+          'a sandbox failed',
+        );
         sendJson(response, 503, { error: { code: 'sandbox-failed', message: error.message } });
       } else {
-        deps.log(`request ${request.method ?? '?'} ${pathname} failed`, error);
+        deps.logger.error(
+          { event: 'request-failed', method: request.method, path: pathname, err: error },
+          'a request failed',
+        );
         if (!response.headersSent) {
           sendJson(response, 500, {
             error: {

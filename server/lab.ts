@@ -8,6 +8,7 @@ import next from 'next';
 import type { Config } from './config.js';
 import { createRouter } from './http.js';
 import { Broadcaster } from './instructor/broadcast.js';
+import type { Logger } from './log.js';
 import { createLabMetrics } from './metrics.js';
 import { FailureLimiter } from './rate-limit.js';
 import { openSandboxHost, type CgroupLayout } from './sandbox/index.js';
@@ -28,7 +29,7 @@ export interface LabOptions {
   pages: 'production' | 'development' | 'none';
   /** The project root, where next.config.ts and app/ live. */
   projectDir: string;
-  log: (message: string, error?: unknown) => void;
+  logger: Logger;
 }
 
 interface Pages {
@@ -71,9 +72,11 @@ export class PortInUseError extends Error {
 
 export async function startLab(config: Config, options: LabOptions): Promise<Lab> {
   const host = await openSandboxHost({ ...config, maxSandboxes: config.maxSessions });
+  const { logger } = options;
   if (host.reaped.length > 0) {
-    options.log(
-      `reaped ${host.reaped.length} sandbox(es) a previous run left: ${host.reaped.join(' ')}`,
+    logger.info(
+      { event: 'reaped', sandboxes: host.reaped },
+      `reaped ${host.reaped.length} sandbox(es) a previous run left`,
     );
   }
   // Read lazily at scrape time, so declared before the registry and gateway they read.
@@ -83,12 +86,35 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
   });
   const registry = new SessionRegistry(host, {
     observer: {
-      started: (startMs) => {
+      started: (startMs, session) => {
         metrics.sessionsCreated.inc();
         metrics.sandboxStartSeconds.observe(startMs / 1000);
+        logger.info(
+          {
+            event: 'session-created',
+            sessionId: session.id,
+            scenario: session.scenario,
+            learner: session.learner,
+            from: session.clientKey,
+            startMs,
+          },
+          'session created',
+        );
       },
       refused: (reason) => {
         metrics.sessionsRefused.inc({ reason });
+        logger.warn({ event: 'session-refused', reason }, 'session refused');
+      },
+      ended: (session, reason) => {
+        logger.info(
+          {
+            event: 'session-ended',
+            sessionId: session.id,
+            reason,
+            lifetimeMs: Date.now() - session.createdAt,
+          },
+          'session ended',
+        );
       },
     },
     ...config.sessions,
@@ -116,9 +142,7 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
     authFailures,
     broadcasts: broadcaster,
     allowedOrigins: config.allowedOrigins,
-    log: (message) => {
-      options.log(message);
-    },
+    logger,
   });
 
   const pages = await openPages(config, options);
@@ -138,7 +162,7 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
     authFailures,
     nextRequest: pages.handle,
     nextUpgrade: pages.upgrade,
-    log: options.log,
+    logger,
   });
 
   const server = createServer((request, response) => {

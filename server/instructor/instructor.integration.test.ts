@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { loadConfig } from '../config.js';
 import { createRouter } from '../http.js';
+import { silentLogger } from '../log.js';
 import { createLabMetrics } from '../metrics.js';
 import { FailureLimiter } from '../rate-limit.js';
 import { openSandboxHost, type SandboxHost } from '../sandbox/index.js';
@@ -57,7 +58,7 @@ beforeAll(async () => {
     authFailures,
     broadcasts: broadcaster,
     allowedOrigins: [ORIGIN],
-    log: () => undefined,
+    logger: silentLogger(),
   });
   const metrics = createLabMetrics({ sessions: () => registry.size, connections: () => 0 });
   const router = createRouter({
@@ -76,7 +77,7 @@ beforeAll(async () => {
       return Promise.resolve();
     },
     nextUpgrade: undefined,
-    log: () => undefined,
+    logger: silentLogger(),
   });
   server = createServer((request, response) => {
     void router.handleRequest(request, response);
