@@ -1,7 +1,8 @@
 /**
  * The instructor view and the learner's Resources panel in Debian's Chromium, over a real lab
- * and real sandboxes: the instructor signs in and sees a learner appear in the roster, and a
- * fork bomb shows as the learner's pids climbing to the sandbox's pids limit, which holds it.
+ * and real sandboxes: the instructor signs in, sees a learner appear in the roster, extends their
+ * time, shadows their terminal, resets their sandbox and broadcasts to them; and a fork bomb
+ * shows as the learner's pids climbing to the sandbox's pids limit, which holds it.
  */
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,31 +73,58 @@ describe('the instructor roster', () => {
       })
       .toBeGreaterThanOrEqual(14);
 
-    // The shadow view, opened from the signed-in instructor's page: the learner is told, and
-    // the mirror carries what the learner types.
-    const sessionId = await row.getAttribute('data-session');
-    await instructor.evaluate((id) => {
-      const ws = new WebSocket(`ws://${location.host}/api/instructor/shadow?session=${id ?? ''}`);
-      ws.binaryType = 'arraybuffer';
-      const state = window as unknown as { shadowText: string };
-      state.shadowText = '';
-      ws.onmessage = (event: MessageEvent<ArrayBuffer>) => {
-        state.shadowText += new TextDecoder().decode(event.data);
-      };
-    }, sessionId);
+    // The shadow view, opened from the roster: the learner is told, and the inline read-only
+    // terminal carries what the learner types.
+    await row.getByRole('button', { name: /^[\w-]{8}$/ }).click();
+    await expect
+      .poll(() => instructor.getByTestId('shadow-status').innerText(), { timeout: 10_000 })
+      .toBe('live');
     await expect
       .poll(() => learner.getByTestId('instructor-viewing').count(), { timeout: 10_000 })
       .toBe(1);
     await learner.getByTestId('terminal').click();
-    await learner.keyboard.type('echo typed-$((6*7))\n');
+    await learner.keyboard.type('echo typed-$((6*7)) >/tmp/before-reset; cat /tmp/before-reset\n');
     await expect
-      .poll(
-        () => instructor.evaluate(() => (window as unknown as { shadowText: string }).shadowText),
-        {
-          timeout: 10_000,
-        },
-      )
+      .poll(() => terminalText(instructor, 'shadow-terminal'), { timeout: 10_000 })
       .toMatch(/typed-42/);
+
+    // Reset, confirmed: the learner's page starts a fresh sandbox by itself, without the file.
+    const oldSession = await row.getAttribute('data-session');
+    instructor.once('dialog', (dialog) => void dialog.accept());
+    await row.getByRole('button', { name: 'Reset' }).click();
+    await expect
+      .poll(() => row.getAttribute('data-session'), { timeout: 15_000 })
+      .not.toBe(oldSession);
+    await expect.poll(() => terminalText(learner), { timeout: 20_000 }).toMatch(/root@nestbox/);
+    expect(await terminalText(learner)).not.toMatch(/typed-42/);
+    await learner.getByTestId('terminal').click();
+    await learner.keyboard.type('cat /tmp/before-reset || echo fresh-$((2+3))\n');
+    await expect.poll(() => terminalText(learner), { timeout: 10_000 }).toMatch(/fresh-5/);
+    expect(await terminalText(learner)).toMatch(/No such file or directory/);
+    // The shadow pane followed the learner to their fresh sandbox.
+    await expect
+      .poll(() => terminalText(instructor, 'shadow-terminal'), { timeout: 10_000 })
+      .toMatch(/fresh-5/);
+    await instructor.getByRole('button', { name: 'Close' }).click();
+    await expect
+      .poll(() => learner.getByTestId('instructor-viewing').count(), { timeout: 10_000 })
+      .toBe(0);
+
+    // A broadcast: the learner sees it at once in a live region, and can dismiss it; a learner
+    // who opens a lesson afterwards still sees it.
+    const text = 'Break until 11:00, leave your sandbox running';
+    await instructor.getByLabel('Message to every learner').fill(text);
+    await instructor.getByRole('button', { name: 'Broadcast' }).click();
+    const banner = learner.getByRole('status').filter({ hasText: text });
+    await expect.poll(() => banner.count(), { timeout: 10_000 }).toBe(1);
+    await learner.getByRole('button', { name: "Dismiss the instructor's message" }).click();
+    await expect.poll(() => banner.count()).toBe(0);
+    const latecomer = await browser.newPage();
+    await latecomer.goto(`${lab.url}/learn/hello-sandbox`);
+    await expect
+      .poll(() => latecomer.getByTestId('broadcast').innerText(), { timeout: 20_000 })
+      .toContain(text);
+    await latecomer.close();
     await learner.close();
     await instructor.close();
   });

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NestboxClient } from '../bench/terminal/transports.js';
 import { loadConfig } from './config.js';
+import { silentLogger } from './log.js';
 import { startLab, type Lab } from './lab.js';
 import { cgroupHierarchies } from './sandbox/cgroups.js';
 import { hostProcessesWithUidIn, removeParentCgroup } from './sandbox/test-helpers.js';
@@ -73,7 +74,7 @@ beforeAll(async () => {
   lab = await startLab(config, {
     pages: 'none',
     projectDir: fileURLToPath(new URL('..', import.meta.url)),
-    log: () => undefined,
+    logger: silentLogger(),
   });
 });
 

@@ -11,6 +11,7 @@ import {
   type SandboxLimits,
 } from './sandbox/index.js';
 import { dataDir as dataDirOf } from './data-dir.js';
+import { LOG_LEVELS, type LogLevel } from './log.js';
 import { scenariosDir } from './scenarios/catalog.js';
 
 export interface Config {
@@ -85,6 +86,9 @@ export interface Config {
    *  `?join=CODE` link) before it gets a sandbox; 4 to 64 letters, digits or dashes. Unset:
    *  anyone who reaches the lab gets sessions. */
   joinCode: string | undefined;
+  /** NESTBOX_LOG_LEVEL: the least severe server log events written (one JSON line each):
+   *  fatal, error, warn, info, debug, trace or silent. Default info. */
+  logLevel: LogLevel;
 }
 
 /** How long sessions live and how many one client may hold. Durations are in milliseconds. */
@@ -234,6 +238,12 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: env.NESTBOX_METRICS_TOKEN || undefined,
     instructorToken: optionalSecret(env, 'NESTBOX_INSTRUCTOR_TOKEN', /^[\x21-\x7e]{16,256}$/),
     joinCode: optionalSecret(env, 'NESTBOX_JOIN_CODE', /^[A-Za-z0-9-]{4,64}$/),
+    logLevel: text(
+      env,
+      'NESTBOX_LOG_LEVEL',
+      'info',
+      new RegExp(`^(${LOG_LEVELS.join('|')})$`),
+    ) as LogLevel,
     ...limitsAndTotals(env),
     cgroupParent: text(
       env,

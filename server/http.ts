@@ -16,8 +16,19 @@ import {
 import { roster } from './instructor/roster.js';
 import { createShadowServer } from './instructor/shadow.js';
 import { progressCsv, progressRows } from './instructor/export.js';
-import { runInstructorAction, UnknownSessionError } from './instructor/actions.js';
+import {
+  broadcastToLearners,
+  runInstructorAction,
+  type InstructorAction,
+  UnknownSessionError,
+} from './instructor/actions.js';
+import {
+  BroadcastRateError,
+  BroadcastTextError,
+  type Broadcaster,
+} from './instructor/broadcast.js';
 import type { Registry } from 'prom-client';
+import type { Logger } from './log.js';
 import type { FailureLimiter } from './rate-limit.js';
 import { loadScenario } from './scenarios/catalog.js';
 import { runVerify } from './scenarios/runtime.js';
@@ -40,6 +51,8 @@ export interface RouterDeps {
   metrics: { registry: Registry; token: string | undefined };
   /** NESTBOX_INSTRUCTOR_TOKEN: unset disables /api/instructor/*. */
   instructorToken?: string | undefined;
+  /** The instructor's broadcasts; the terminal gateway relays them to learners' pages. */
+  broadcaster: Broadcaster;
   /** Workshop mode (NESTBOX_JOIN_CODE): new sessions need this code first. Unset: open. */
   joinCode?: string | undefined;
   /** Failed session/token guesses per client; shared with the terminal gateway. */
@@ -48,7 +61,7 @@ export interface RouterDeps {
   /** Next's own upgrades (dev-mode hot reload); undefined in production. */
   nextUpgrade:
     ((request: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void>) | undefined;
-  log: (message: string, error?: unknown) => void;
+  logger: Logger;
 }
 
 const MAX_BODY_BYTES = 4096;
@@ -58,14 +71,22 @@ class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Extra response headers, such as Retry-After. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   response.writeHead(status, {
+    ...headers,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
@@ -95,9 +116,7 @@ export function createRouter(deps: RouterDeps) {
     instructorToken: deps.instructorToken,
     allowedOrigins: deps.allowedOrigins,
     maxBufferedBytes: 4 * 1024 * 1024,
-    log: (message) => {
-      deps.log(message);
-    },
+    logger: deps.logger,
   });
   /** Assets, background and foreground scripts of each live session's scenario. */
   const lessons = new LessonRuntime(deps.scenariosDir);
@@ -154,7 +173,15 @@ export function createRouter(deps: RouterDeps) {
     try {
       await lessons.start(session, scenario);
     } catch (error) {
-      deps.log(`preparing ${scenario.slug} failed`, error);
+      deps.logger.error(
+        {
+          event: 'lesson-setup-failed',
+          sessionId: session.id,
+          scenario: scenario.slug,
+          err: error,
+        },
+        'preparing the lesson failed; the session is ended',
+      );
       await deps.registry.end(session.id);
       const reason = (error instanceof Error ? error.message : String(error)).replace(/\.?$/, '.');
       throw new HttpError(
@@ -315,6 +342,16 @@ export function createRouter(deps: RouterDeps) {
       legacyDone: scenario.legacyVerify,
     });
     deps.onVerify?.(result.passed);
+    deps.logger.info(
+      {
+        event: 'verify',
+        sessionId: session.id,
+        scenario: session.scenario,
+        step,
+        passed: result.passed,
+      },
+      result.passed ? 'step passed' : 'step not passed yet',
+    );
     if (result.passed) deps.store.passStep(session.learner, session.scenario, step as number);
     sendJson(response, 200, result);
   }
@@ -363,7 +400,8 @@ export function createRouter(deps: RouterDeps) {
   /**
    * POST /api/instructor/login {token} -> 200 and an HttpOnly cookie; GET
    * /api/instructor/sessions -> {sessions: RosterEntry[]}; POST
-   * /api/instructor/sessions/:id/(extend|end), audited; GET /api/instructor/progress (JSON) and
+   * /api/instructor/sessions/:id/(extend|reset|end) and POST /api/instructor/broadcast {text}
+   * -> {broadcast}, each audited; GET /api/instructor/progress (JSON) and
    * /api/instructor/progress.csv. All but login need the token (cookie
    * or bearer).
    * Disabled (404) without a configured token; wrong tokens count as failed guesses.
@@ -386,6 +424,7 @@ export function createRouter(deps: RouterDeps) {
       const token = typeof body === 'object' && body !== null && 'token' in body ? body.token : '';
       if (typeof token !== 'string' || !sameSecret(deps.instructorToken, token)) {
         deps.authFailures.recordFailure(from);
+        deps.logger.warn({ event: 'instructor-login-failed', from }, 'wrong instructor token');
         throw new HttpError(401, 'wrong-token', 'That is not the instructor token.');
       }
       setInstructorCookie(response, token);
@@ -416,15 +455,23 @@ export function createRouter(deps: RouterDeps) {
       response.end(csv);
       return;
     }
-    const act = /^sessions\/([\w-]{1,64})\/(extend|end)$/.exec(action);
+    if (action === 'broadcast' && request.method === 'POST') {
+      await broadcast(request, response, from);
+      return;
+    }
+    const act = /^sessions\/([\w-]{1,64})\/(extend|reset|end)$/.exec(action);
     if (act?.[1] !== undefined && request.method === 'POST') {
       checkOrigin(request);
       try {
-        const kind = act[2] === 'extend' ? 'extend' : 'end';
+        const kind = act[2] as InstructorAction; // one of them, by the pattern
         sendJson(
           response,
           200,
           await runInstructorAction(deps.registry, deps.store, kind, act[1], from),
+        );
+        deps.logger.info(
+          { event: 'instructor-action', action: kind, sessionId: act[1], from },
+          `instructor action: ${kind}`,
         );
       } catch (error) {
         if (error instanceof UnknownSessionError) {
@@ -435,6 +482,41 @@ export function createRouter(deps: RouterDeps) {
       return;
     }
     throw new HttpError(404, 'not-found', 'No such instructor API.');
+  }
+
+  /** POST /api/instructor/broadcast {text}: 400 for a bad text, 429 when sent too often. */
+  async function broadcast(
+    request: IncomingMessage,
+    response: ServerResponse,
+    from: string,
+  ): Promise<void> {
+    checkOrigin(request);
+    const body = await readJsonBody(request);
+    const text = typeof body === 'object' && body !== null && 'text' in body ? body.text : '';
+    try {
+      const sent = broadcastToLearners(deps.broadcaster, deps.registry, deps.store, text, from);
+      deps.logger.info(
+        {
+          event: 'instructor-action',
+          action: 'broadcast',
+          id: sent.id,
+          length: sent.text.length,
+          from,
+        },
+        'instructor action: broadcast',
+      );
+      sendJson(response, 200, { broadcast: sent });
+    } catch (error) {
+      if (error instanceof BroadcastTextError) {
+        throw new HttpError(400, 'bad-broadcast', error.message);
+      }
+      if (error instanceof BroadcastRateError) {
+        throw new HttpError(429, 'too-many-broadcasts', error.message, {
+          'retry-after': String(Math.ceil(error.retryAfterMs / 1000)),
+        });
+      }
+      throw error;
+    }
   }
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -456,7 +538,7 @@ export function createRouter(deps: RouterDeps) {
         return;
       }
       const instructorPath =
-        /^\/api\/instructor\/(login|progress(?:\.csv)?|sessions(?:\/[\w-]{1,64}\/(?:extend|end))?)$/.exec(
+        /^\/api\/instructor\/(login|broadcast|progress(?:\.csv)?|sessions(?:\/[\w-]{1,64}\/(?:extend|reset|end))?)$/.exec(
           pathname,
         );
       if (instructorPath?.[1] !== undefined) {
@@ -480,17 +562,28 @@ export function createRouter(deps: RouterDeps) {
       await deps.nextRequest(request, response);
     } catch (error) {
       if (error instanceof HttpError) {
-        sendJson(response, error.status, { error: { code: error.code, message: error.message } });
+        sendJson(
+          response,
+          error.status,
+          { error: { code: error.code, message: error.message } },
+          error.headers,
+        );
       } else if (
         error instanceof SessionLimitError ||
         (error instanceof SandboxError && error.code === 'capacity')
       ) {
         sendJson(response, 429, { error: { code: 'too-many-sessions', message: error.message } });
       } else if (error instanceof SandboxError) {
-        deps.log(`sandbox failed: ${error.code}`, error);
+        deps.logger.error(
+          { event: 'sandbox-failed', code: error.code, err: error },
+          'a sandbox failed',
+        );
         sendJson(response, 503, { error: { code: 'sandbox-failed', message: error.message } });
       } else {
-        deps.log(`request ${request.method ?? '?'} ${pathname} failed`, error);
+        deps.logger.error(
+          { event: 'request-failed', method: request.method, path: pathname, err: error },
+          'a request failed',
+        );
         if (!response.headersSent) {
           sendJson(response, 500, {
             error: {

@@ -12,6 +12,7 @@ import { liveBytes } from '../bench/terminal/memory.js';
 import { NestboxClient } from '../bench/terminal/transports.js';
 import { PROTOCOL_VERSION, SUBPROTOCOL, encodeMessage } from '../lib/protocol/index.js';
 import { loadConfig } from './config.js';
+import { silentLogger } from './log.js';
 import { startLab, type Lab } from './lab.js';
 import { removeParentCgroup } from './sandbox/test-helpers.js';
 
@@ -43,7 +44,7 @@ beforeAll(async () => {
   lab = await startLab(config, {
     pages: 'none',
     projectDir: fileURLToPath(new URL('..', import.meta.url)),
-    log: () => undefined,
+    logger: silentLogger(),
   });
 });
 

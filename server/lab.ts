@@ -7,6 +7,8 @@ import type { Duplex } from 'node:stream';
 import next from 'next';
 import type { Config } from './config.js';
 import { createRouter } from './http.js';
+import { Broadcaster } from './instructor/broadcast.js';
+import type { Logger } from './log.js';
 import { createLabMetrics } from './metrics.js';
 import { FailureLimiter } from './rate-limit.js';
 import { openSandboxHost, type CgroupLayout } from './sandbox/index.js';
@@ -27,7 +29,7 @@ export interface LabOptions {
   pages: 'production' | 'development' | 'none';
   /** The project root, where next.config.ts and app/ live. */
   projectDir: string;
-  log: (message: string, error?: unknown) => void;
+  logger: Logger;
 }
 
 interface Pages {
@@ -70,9 +72,11 @@ export class PortInUseError extends Error {
 
 export async function startLab(config: Config, options: LabOptions): Promise<Lab> {
   const host = await openSandboxHost({ ...config, maxSandboxes: config.maxSessions });
+  const { logger } = options;
   if (host.reaped.length > 0) {
-    options.log(
-      `reaped ${host.reaped.length} sandbox(es) a previous run left: ${host.reaped.join(' ')}`,
+    logger.info(
+      { event: 'reaped', sandboxes: host.reaped },
+      `reaped ${host.reaped.length} sandbox(es) a previous run left`,
     );
   }
   // Read lazily at scrape time, so declared before the registry and gateway they read.
@@ -82,12 +86,35 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
   });
   const registry = new SessionRegistry(host, {
     observer: {
-      started: (startMs) => {
+      started: (startMs, session) => {
         metrics.sessionsCreated.inc();
         metrics.sandboxStartSeconds.observe(startMs / 1000);
+        logger.info(
+          {
+            event: 'session-created',
+            sessionId: session.id,
+            scenario: session.scenario,
+            learner: session.learner,
+            from: session.clientKey,
+            startMs,
+          },
+          'session created',
+        );
       },
       refused: (reason) => {
         metrics.sessionsRefused.inc({ reason });
+        logger.warn({ event: 'session-refused', reason }, 'session refused');
+      },
+      ended: (session, reason) => {
+        logger.info(
+          {
+            event: 'session-ended',
+            sessionId: session.id,
+            reason,
+            lifetimeMs: Date.now() - session.createdAt,
+          },
+          'session ended',
+        );
       },
     },
     ...config.sessions,
@@ -98,6 +125,7 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
   });
   // One budget of failed guesses per client, whether it guesses over HTTP or WebSocket.
   const authFailures = new FailureLimiter(AUTH_FAILURE_DEFAULTS);
+  const broadcaster = new Broadcaster();
   const gateway = createTerminalGateway(registry, {
     ...TRANSPORT_DEFAULTS,
     observer: {
@@ -112,10 +140,9 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
       },
     },
     authFailures,
+    broadcasts: broadcaster,
     allowedOrigins: config.allowedOrigins,
-    log: (message) => {
-      options.log(message);
-    },
+    logger,
   });
 
   const pages = await openPages(config, options);
@@ -129,12 +156,13 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
       metrics.verifyResults.inc({ result: passed ? 'pass' : 'fail' });
     },
     metrics: { registry: metrics.registry, token: config.metricsToken },
+    broadcaster,
     joinCode: config.joinCode,
     instructorToken: config.instructorToken,
     authFailures,
     nextRequest: pages.handle,
     nextUpgrade: pages.upgrade,
-    log: options.log,
+    logger,
   });
 
   const server = createServer((request, response) => {

@@ -5,14 +5,10 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.js';
 import { PortInUseError, startLab } from './lab.js';
+import { createLogger } from './log.js';
 import { SandboxError } from './sandbox/index.js';
 
 const PROJECT_DIR = fileURLToPath(new URL('..', import.meta.url));
-
-function log(message: string, error?: unknown): void {
-  const detail = error instanceof Error ? `: ${error.stack ?? error.message}` : '';
-  console.error(`nestbox: ${message}${detail}`);
-}
 
 /**
  * A lab outlives whatever reads its log (a closed terminal, `| head`). Without a listener, the
@@ -30,13 +26,16 @@ function surviveLostLogReader(): void {
 /** Runs the lab until a signal; resolves with the process exit code. */
 export async function runServer(options: { dev: boolean }): Promise<number> {
   surviveLostLogReader();
+  // Until the config is read, its log level is unknown: start-up failures are always written.
+  let logger = createLogger('info');
   let lab;
   try {
     const config = loadConfig();
+    logger = createLogger(config.logLevel);
     lab = await startLab(config, {
       pages: options.dev ? 'development' : 'production',
       projectDir: PROJECT_DIR,
-      log,
+      logger,
     });
   } catch (error) {
     if (
@@ -44,20 +43,23 @@ export async function runServer(options: { dev: boolean }): Promise<number> {
       error instanceof SandboxError ||
       error instanceof PortInUseError
     ) {
-      console.error(`nestbox: ${error.message}`);
+      logger.fatal({ event: 'start-failed', error: error.name }, error.message);
       return 1;
     }
     throw error;
   }
-  console.log(`nestbox: cgroups ${lab.layout}; lab ready at ${lab.url}`);
+  logger.info(
+    { event: 'lab-ready', url: lab.url, cgroups: lab.layout },
+    `cgroups ${lab.layout}; lab ready at ${lab.url}`,
+  );
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  console.log(`nestbox: ${signal}, ending every session...`);
+  logger.info({ event: 'shutdown', signal }, `${signal}, ending every session...`);
   await lab.close();
-  console.log('nestbox: stopped');
+  logger.info({ event: 'stopped' }, 'stopped');
   return 0;
 }
 

@@ -7,6 +7,8 @@
 import { createServer } from 'node:http';
 import type { Config } from './config.js';
 import { createRouter } from './http.js';
+import { Broadcaster } from './instructor/broadcast.js';
+import { silentLogger } from './log.js';
 import { createLabMetrics, type LabMetrics } from './metrics.js';
 import { FailureLimiter } from './rate-limit.js';
 import { openSandboxHost } from './sandbox/index.js';
@@ -48,7 +50,7 @@ export async function startTestApi(options: TestApiOptions): Promise<TestApi> {
     authFailures,
     allowedOrigins: [origin],
     ...(options.helloTimeoutMs === undefined ? {} : { helloTimeoutMs: options.helloTimeoutMs }),
-    log: () => undefined,
+    logger: silentLogger(),
   });
   const router = createRouter({
     registry,
@@ -56,6 +58,7 @@ export async function startTestApi(options: TestApiOptions): Promise<TestApi> {
     scenariosDir: options.scenariosDir,
     allowedOrigins: [origin],
     store: openStore(':memory:'),
+    broadcaster: new Broadcaster(),
     metrics: { registry: metrics.registry, token: 'metrics-secret' },
     authFailures,
     nextRequest: (_request, response) => {
@@ -63,7 +66,7 @@ export async function startTestApi(options: TestApiOptions): Promise<TestApi> {
       return Promise.resolve();
     },
     nextUpgrade: undefined,
-    log: () => undefined,
+    logger: silentLogger(),
   });
   const server = createServer((request, response) => {
     void router.handleRequest(request, response);

@@ -1,6 +1,8 @@
 'use client';
 
 import { useEffect, useMemo, useState, type SyntheticEvent } from 'react';
+import { MAX_BROADCAST_CHARS } from '@/lib/protocol';
+import { ShadowPane } from './ShadowPane';
 
 /** One row of GET /api/instructor/sessions (server/instructor/roster.ts). */
 interface RosterEntry {
@@ -51,11 +53,62 @@ function Sparkline({ values, label }: { values: number[]; label: string }) {
   );
 }
 
-/** Extend or end one session (audited on the server); the next poll shows the result. */
-async function act(sessionId: string, action: 'extend' | 'end'): Promise<void> {
+/** Extend, reset or end one session (audited on the server); the next poll shows the result. */
+async function act(sessionId: string, action: 'extend' | 'reset' | 'end'): Promise<void> {
   await fetch(`/api/instructor/sessions/${encodeURIComponent(sessionId)}/${action}`, {
     method: 'POST',
   }).catch(() => undefined);
+}
+
+/** One short message to every learner's page; the server checks its length and rate. */
+function BroadcastForm() {
+  const [text, setText] = useState('');
+  const [result, setResult] = useState<string>();
+  const submit = async (event: SyntheticEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const response = await fetch('/api/instructor/broadcast', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text }),
+    }).catch(() => undefined);
+    if (response?.ok) {
+      setText('');
+      setResult('Sent to every learner.');
+      return;
+    }
+    const body = (await response?.json().catch(() => undefined)) as
+      { error?: { message?: string } } | undefined;
+    setResult(body?.error?.message ?? 'Could not reach the server.');
+  };
+  return (
+    <form
+      onSubmit={(event) => void submit(event)}
+      className="mt-4 flex flex-wrap items-center gap-2"
+    >
+      <label htmlFor="broadcast" className="text-sm font-medium">
+        Message to every learner
+      </label>
+      <input
+        id="broadcast"
+        value={text}
+        maxLength={MAX_BROADCAST_CHARS}
+        required
+        onChange={(event) => {
+          setText(event.target.value);
+        }}
+        className="min-w-64 flex-1 rounded-md border border-zinc-300 px-3 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+      />
+      <span className="text-xs text-zinc-500 tabular-nums">
+        {text.length}/{MAX_BROADCAST_CHARS}
+      </span>
+      <button type="submit" className="rounded-md bg-emerald-600 px-3 py-1.5 text-sm text-white">
+        Broadcast
+      </button>
+      <p role="status" className="w-full text-sm text-zinc-600 dark:text-zinc-400">
+        {result}
+      </p>
+    </form>
+  );
 }
 
 function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
@@ -102,6 +155,12 @@ export function Roster() {
   const [filter, setFilter] = useState('');
   const [sort, setSort] = useState<SortKey>('learner');
   const [now, setNow] = useState(() => Date.now());
+  /** The learner being shadowed; followed to their fresh session after a reset. */
+  const [shadowed, setShadowed] = useState<{
+    learner: string;
+    scenario: string;
+    sessionId: string;
+  }>();
 
   useEffect(() => {
     if (!signedIn) return;
@@ -174,6 +233,13 @@ export function Roster() {
       });
   }, [entries, filter, sort]);
 
+  const shadowTarget =
+    shadowed &&
+    ((entries ?? []).find((entry) => entry.sessionId === shadowed.sessionId) ??
+      (entries ?? []).find(
+        (entry) => entry.learner === shadowed.learner && entry.scenario === shadowed.scenario,
+      ));
+
   if (!signedIn) {
     return (
       <SignIn
@@ -202,6 +268,7 @@ export function Roster() {
       <a href="/api/instructor/progress.csv" className="float-right text-sm underline">
         Export progress (CSV)
       </a>
+      <BroadcastForm />
       <label className="text-sm">
         Scenario{' '}
         <select
@@ -241,7 +308,23 @@ export function Roster() {
                 data-session={entry.sessionId}
                 className="border-b border-zinc-100 dark:border-zinc-900"
               >
-                <td className="px-2 py-1 font-mono">{entry.learner.slice(0, 8)}</td>
+                <td className="px-2 py-1 font-mono">
+                  <button
+                    type="button"
+                    className="underline"
+                    title="Watch this learner's terminal (read-only)"
+                    aria-pressed={shadowTarget?.sessionId === entry.sessionId}
+                    onClick={() => {
+                      setShadowed({
+                        learner: entry.learner,
+                        scenario: entry.scenario,
+                        sessionId: entry.sessionId,
+                      });
+                    }}
+                  >
+                    {entry.learner.slice(0, 8)}
+                  </button>
+                </td>
                 <td className="px-2 py-1">{entry.scenario}</td>
                 <td className="px-2 py-1">{entry.currentStep}</td>
                 <td className="px-2 py-1">{entry.passedSteps.length}</td>
@@ -268,6 +351,21 @@ export function Roster() {
                   </button>
                   <button
                     type="button"
+                    className="underline"
+                    onClick={() => {
+                      if (
+                        window.confirm(
+                          "Reset this learner's sandbox? Everything in it is lost; their progress is kept and a fresh sandbox starts.",
+                        )
+                      ) {
+                        void act(entry.sessionId, 'reset');
+                      }
+                    }}
+                  >
+                    Reset
+                  </button>
+                  <button
+                    type="button"
                     className="text-red-600 underline"
                     onClick={() => {
                       if (window.confirm('End this session? Its sandbox is removed.')) {
@@ -285,6 +383,16 @@ export function Roster() {
       </table>
       {entries && rows.length === 0 && (
         <p className="mt-4 text-sm text-zinc-500">No sessions{filter ? ` in ${filter}` : ''}.</p>
+      )}
+      {shadowed && shadowTarget && (
+        <ShadowPane
+          key={shadowTarget.sessionId}
+          sessionId={shadowTarget.sessionId}
+          label={`${shadowTarget.learner.slice(0, 8)} in ${shadowTarget.scenario}`}
+          onClose={() => {
+            setShadowed(undefined);
+          }}
+        />
       )}
     </section>
   );

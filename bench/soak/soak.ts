@@ -10,6 +10,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../server/config.js';
 import { startLab } from '../../server/lab.js';
+import { createLogger } from '../../server/log.js';
 import { cgroupHierarchies } from '../../server/sandbox/cgroups.js';
 import { removeCgroupTree } from '../../server/sandbox/cgroup-tree.js';
 import { sleep } from '../terminal/client.js';
@@ -98,9 +99,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const lab = await startLab(config, {
     pages: 'none',
     projectDir: fileURLToPath(new URL('../..', import.meta.url)),
-    log: (message) => {
-      options.log(`nestbox: ${message}`);
-    },
+    logger: createLogger('warn', {
+      write: (line: string) => {
+        options.log(`nestbox: ${line.trimEnd()}`);
+      },
+    }),
   });
   const clients: NestboxClient[] = [];
   try {

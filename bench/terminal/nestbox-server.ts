@@ -8,6 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../server/config.js';
 import { startLab } from '../../server/lab.js';
+import { createLogger } from '../../server/log.js';
 
 const config = loadConfig({
   ...process.env,
@@ -22,9 +23,8 @@ const config = loadConfig({
 const lab = await startLab(config, {
   pages: 'none',
   projectDir: fileURLToPath(new URL('../..', import.meta.url)),
-  log: (message, error) => {
-    console.error(`nestbox: ${message}${error instanceof Error ? `: ${error.message}` : ''}`);
-  },
+  // Only what went wrong, on stderr: stdout carries the port for the benchmark.
+  logger: createLogger('warn', process.stderr),
 });
 
 process.once('SIGTERM', () => {

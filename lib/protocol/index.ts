@@ -11,10 +11,13 @@
  *
  * Decoding never throws: a malformed frame yields `{ ok: false }` with a reason the gateway
  * can log before it closes that one connection.
+ *
+ * Version 3 added the server's `stats`, `viewers` and `broadcast` messages and the
+ * `session-reset` error; a version 2 page would drop them as unknown, so it is refused instead.
  */
 
 /** Negotiated as the WebSocket subprotocol so an old client fails loudly, not subtly. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 export const SUBPROTOCOL = `nestbox.v${PROTOCOL_VERSION}`;
 
 /** Terminal sizes are clamped to these bounds; anything outside is an absurd request. */
@@ -30,6 +33,12 @@ export const MAX_TERMINALS = 8;
 
 /** Largest control message accepted, in characters. Control frames are tiny. */
 export const MAX_CONTROL_MESSAGE_LENGTH = 1024;
+
+/**
+ * Longest instructor broadcast, in characters (code points). With JSON escaping at most
+ * doubling it, a broadcast message stays well inside MAX_CONTROL_MESSAGE_LENGTH.
+ */
+export const MAX_BROADCAST_CHARS = 280;
 
 /** WebSocket close codes the client acts on (4000-4999 are for applications, RFC 6455). */
 export const CLOSE_CODES = {
@@ -119,6 +128,19 @@ export interface ViewersMessage {
   viewers: number;
 }
 
+/**
+ * A short message from the instructor to every learner's page, shown until dismissed or until
+ * `expiresAt`. `id` grows with each broadcast, so a page shows each one once.
+ */
+export interface BroadcastMessage {
+  type: 'broadcast';
+  id: number;
+  text: string;
+  /** When it was sent and when it stops being news, ms since the epoch. */
+  at: number;
+  expiresAt: number;
+}
+
 /** The shell ended; `code` is its exit status (128 + signal when killed by a signal). */
 export interface ExitMessage {
   type: 'exit';
@@ -139,6 +161,8 @@ export type ErrorCode =
   | 'terminal-limit'
   | 'sandbox-failed'
   | 'session-ended'
+  /** An instructor reset the sandbox: the page should start a fresh session at once. */
+  | 'session-reset'
   | 'taken-over'
   | 'input-overflow'
   | 'internal';
@@ -149,6 +173,7 @@ export type ServerMessage =
   | ExpiryMessage
   | StatsMessage
   | ViewersMessage
+  | BroadcastMessage
   | ExitMessage
   | ErrorMessage
   | PingMessage
@@ -190,6 +215,36 @@ function isFiniteNumber(value: unknown): value is number {
 
 function isCount(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+/**
+ * The text of a broadcast as it will be shown: trimmed, one line, 1 to MAX_BROADCAST_CHARS
+ * characters, no control characters (they could reflow the page or hide text). The server checks
+ * what the instructor sends with it, and the browser what the server sent.
+ */
+export function checkBroadcastText(text: unknown): DecodeResult<string> {
+  if (typeof text !== 'string') return { ok: false, reason: 'a broadcast needs a text' };
+  const trimmed = text.trim();
+  if (trimmed === '') return { ok: false, reason: 'a broadcast needs a text' };
+  // Counted in code points, as people count them, not UTF-16 units.
+  if (Array.from(trimmed).length > MAX_BROADCAST_CHARS) {
+    return { ok: false, reason: `a broadcast has at most ${MAX_BROADCAST_CHARS} characters` };
+  }
+  // Controls (C0, DEL, C1), and the Unicode line and paragraph separators.
+  if (/[\p{Cc}\u2028\u2029]/u.test(trimmed)) {
+    return { ok: false, reason: 'a broadcast is one line without control characters' };
+  }
+  return { ok: true, message: trimmed };
+}
+
+function decodeBroadcast(object: Record<string, unknown>): DecodeResult<BroadcastMessage> {
+  const { id, at, expiresAt } = object;
+  if (!isCount(id) || !isCount(at) || !isCount(expiresAt) || expiresAt < at) {
+    return { ok: false, reason: 'broadcast needs an id, at and a later expiresAt' };
+  }
+  const text = checkBroadcastText(object.text);
+  if (!text.ok) return text;
+  return { ok: true, message: { type: 'broadcast', id, text: text.message, at, expiresAt } };
 }
 
 function decodeSize(object: Record<string, unknown>): { cols: number; rows: number } | undefined {
@@ -239,6 +294,7 @@ const ERROR_CODES: readonly ErrorCode[] = [
   'terminal-limit',
   'sandbox-failed',
   'session-ended',
+  'session-reset',
   'taken-over',
   'input-overflow',
   'internal',
@@ -306,6 +362,8 @@ export function decodeServerMessage(text: string): DecodeResult<ServerMessage> {
     case 'viewers':
       if (!isCount(object.viewers)) return { ok: false, reason: 'viewers needs a count' };
       return { ok: true, message: { type: 'viewers', viewers: object.viewers } };
+    case 'broadcast':
+      return decodeBroadcast(object);
     case 'exit':
       if (!isFiniteNumber(object.code)) return { ok: false, reason: 'exit needs a numeric code' };
       return { ok: true, message: { type: 'exit', code: object.code } };

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_BROADCAST_CHARS,
   MAX_CONTROL_MESSAGE_LENGTH,
   MAX_TERMINALS,
   PROTOCOL_VERSION,
   SUBPROTOCOL,
   TERMINAL_LIMITS,
+  checkBroadcastText,
   clampSize,
   decodeClientMessage,
   decodeServerMessage,
@@ -254,6 +256,52 @@ const STATS = {
   cpuQuotaCores: 0.5,
 } as const satisfies ServerMessage;
 
+const BROADCAST = {
+  type: 'broadcast',
+  id: 7,
+  text: 'Break until 11:00 — leave your sandbox running.',
+  at: 1_800_000_000_000,
+  expiresAt: 1_800_000_600_000,
+} as const satisfies ServerMessage;
+
+describe('broadcast texts', () => {
+  it('are trimmed, and kept up to the limit in characters, not UTF-16 units', () => {
+    expect(checkBroadcastText('  hello  ')).toEqual({ ok: true, message: 'hello' });
+    const penguins = '🐧'.repeat(MAX_BROADCAST_CHARS);
+    expect(checkBroadcastText(penguins)).toEqual({ ok: true, message: penguins });
+    expect(checkBroadcastText(`${penguins}x`).ok).toBe(false);
+  });
+
+  it('refuse what is not one line of plain text', () => {
+    for (const text of [
+      undefined,
+      42,
+      '',
+      ' \t ',
+      'a\nb',
+      'a\rb',
+      'a\u0007b',
+      'a\u009bb',
+      'a\u2028b',
+    ]) {
+      expect(checkBroadcastText(text).ok).toBe(false);
+    }
+  });
+
+  it('always fit in one control message, however they escape', () => {
+    for (const char of ['"', '\\', '🐧', 'é']) {
+      const message = {
+        ...BROADCAST,
+        id: Number.MAX_SAFE_INTEGER,
+        text: char.repeat(MAX_BROADCAST_CHARS),
+      };
+      const encoded = encodeMessage(message);
+      expect(encoded.length).toBeLessThanOrEqual(MAX_CONTROL_MESSAGE_LENGTH);
+      expect(decodeServerMessage(encoded)).toEqual({ ok: true, message });
+    }
+  });
+});
+
 describe('server messages', () => {
   const codes: ErrorCode[] = [
     'bad-frame',
@@ -262,6 +310,7 @@ describe('server messages', () => {
     'terminal-limit',
     'sandbox-failed',
     'session-ended',
+    'session-reset',
     'taken-over',
     'input-overflow',
     'internal',
@@ -272,6 +321,8 @@ describe('server messages', () => {
     STATS,
     { type: 'viewers', viewers: 0 },
     { type: 'viewers', viewers: 2 },
+    BROADCAST,
+    { ...BROADCAST, text: 'Ünïcødé ✓ 🐧 "quoted" \\ back', expiresAt: BROADCAST.at },
     { ...STATS, pidsMax: null, memoryMaxBytes: null, cpuQuotaCores: null },
     { type: 'exit', code: 0 },
     { type: 'exit', code: 130 },
@@ -311,6 +362,13 @@ describe('server messages', () => {
     ['stats with a missing limit', JSON.stringify({ ...STATS, memoryMaxBytes: undefined })],
     ['stats with a zero CPU quota', JSON.stringify({ ...STATS, cpuQuotaCores: 0 })],
     ['stats with a string CPU counter', JSON.stringify({ ...STATS, cpuUsageNs: '1' })],
+    ['a broadcast without a text', JSON.stringify({ ...BROADCAST, text: undefined })],
+    ['a broadcast of spaces', JSON.stringify({ ...BROADCAST, text: '   ' })],
+    ['a broadcast of two lines', JSON.stringify({ ...BROADCAST, text: 'one\ntwo' })],
+    ['a broadcast with an escape', JSON.stringify({ ...BROADCAST, text: 'x\u001b[2Jy' })],
+    ['a broadcast too long', JSON.stringify({ ...BROADCAST, text: 'x'.repeat(281) })],
+    ['a broadcast without an id', JSON.stringify({ ...BROADCAST, id: undefined })],
+    ['a broadcast expiring before it was sent', JSON.stringify({ ...BROADCAST, expiresAt: 1 })],
     ['a client-only type', '{"type":"resize","cols":80,"rows":24}'],
     ['an array', '[{"type":"exit","code":0}]'],
     ['invalid JSON', '{"type":"exit",'],

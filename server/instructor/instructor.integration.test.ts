@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { loadConfig } from '../config.js';
 import { createRouter } from '../http.js';
+import { silentLogger } from '../log.js';
 import { createLabMetrics } from '../metrics.js';
 import { FailureLimiter } from '../rate-limit.js';
 import { openSandboxHost, type SandboxHost } from '../sandbox/index.js';
@@ -15,6 +16,8 @@ import { SessionRegistry } from '../sessions/registry.js';
 import { openStore } from '../store/index.js';
 import { AUTH_FAILURE_DEFAULTS, TRANSPORT_DEFAULTS } from '../terminal/defaults.js';
 import { createTerminalGateway, type TerminalGateway } from '../terminal/gateway.js';
+import { TestClient } from '../terminal/test-client.js';
+import { Broadcaster } from './broadcast.js';
 
 const ORIGIN = 'http://lab.test';
 const JOIN_CODE = 'ROOM-42';
@@ -33,6 +36,8 @@ let gateway: TerminalGateway;
 let server: Server;
 let base = '';
 const store = openStore(':memory:');
+/** Three a minute, so the rate limit is reached within the test. */
+const broadcaster = new Broadcaster({ lifetimeMs: 60_000, maxPerWindow: 3, windowMs: 60_000 });
 
 beforeAll(async () => {
   host = await openSandboxHost({ ...config, maxSandboxes: 2 });
@@ -51,8 +56,9 @@ beforeAll(async () => {
   gateway = createTerminalGateway(registry, {
     ...TRANSPORT_DEFAULTS,
     authFailures,
+    broadcasts: broadcaster,
     allowedOrigins: [ORIGIN],
-    log: () => undefined,
+    logger: silentLogger(),
   });
   const metrics = createLabMetrics({ sessions: () => registry.size, connections: () => 0 });
   const router = createRouter({
@@ -61,6 +67,7 @@ beforeAll(async () => {
     scenariosDir: config.scenariosDir,
     allowedOrigins: [ORIGIN],
     store,
+    broadcaster,
     metrics: { registry: metrics.registry, token: undefined },
     joinCode: config.joinCode,
     instructorToken: TOKEN,
@@ -70,7 +77,7 @@ beforeAll(async () => {
       return Promise.resolve();
     },
     nextUpgrade: undefined,
-    log: () => undefined,
+    logger: silentLogger(),
   });
   server = createServer((request, response) => {
     void router.handleRequest(request, response);
@@ -275,6 +282,95 @@ describe('the instructor API', () => {
     viewer.close();
     await waitFor(() => session?.viewers === 0);
     await registry.end(id);
+  });
+});
+
+describe('resetting a learner', () => {
+  it('ends the session as a reset the page acts on, keeps progress, and is audited', async () => {
+    const cookie = joinCookie((await post('/api/join', { code: JOIN_CODE })).cookies);
+    const created = await post('/api/sessions', { scenario: 'hello-sandbox' }, cookie);
+    const { sessionId = '', token = '' } = created.json as { sessionId?: string; token?: string };
+    const session = registry.list().find((candidate) => candidate.id === sessionId);
+    store.passStep(session?.learner ?? '', 'hello-sandbox', 1);
+    const learner = new TestClient({
+      port: Number(new URL(base).port),
+      session: { id: sessionId, token },
+      origin: ORIGIN,
+    });
+    await learner.waitForMessage('ready');
+    const reset = (headers: Record<string, string>) =>
+      fetch(`${base}/api/instructor/sessions/${sessionId}/reset`, {
+        method: 'POST',
+        headers: { origin: ORIGIN, ...headers },
+      });
+    expect((await reset({})).status).toBe(401);
+    expect(session?.ended).toBeUndefined();
+    const done = await reset({ authorization: `Bearer ${TOKEN}` });
+    expect(done.status).toBe(200);
+    expect(await done.json()).toEqual({ reset: true });
+    expect(session?.ended).toBe('reset');
+    expect(await learner.waitForMessage('error')).toMatchObject({ code: 'session-reset' });
+    expect((await learner.waitForClose()).reason).toBe('reset');
+    expect(store.progress(session?.learner ?? '', 'hello-sandbox')?.passedSteps).toEqual([1]);
+    const [event] = store.events(10).filter((entry) => entry.kind === 'instructor-reset');
+    expect(event?.detail).toMatchObject({ sessionId, reset: true, scenario: 'hello-sandbox' });
+  });
+});
+
+describe('broadcasting', () => {
+  const send = (
+    text: unknown,
+    headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` },
+  ) =>
+    fetch(`${base}/api/instructor/broadcast`, {
+      method: 'POST',
+      headers: { origin: ORIGIN, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ text }),
+    });
+
+  async function attachedLearner(): Promise<{ client: TestClient; id: string }> {
+    const cookie = joinCookie((await post('/api/join', { code: JOIN_CODE })).cookies);
+    const created = await post('/api/sessions', { scenario: 'hello-sandbox' }, cookie);
+    const { sessionId = '', token = '' } = created.json as { sessionId?: string; token?: string };
+    const client = new TestClient({
+      port: Number(new URL(base).port),
+      session: { id: sessionId, token },
+      origin: ORIGIN,
+    });
+    await client.waitForMessage('ready');
+    return { client, id: sessionId };
+  }
+
+  it('reaches connected pages, then pages that connect later; bad texts and floods are refused', async () => {
+    expect((await send('hello', {})).status).toBe(401);
+    expect((await send('x'.repeat(281))).status).toBe(400);
+    expect((await send('two\nlines')).status).toBe(400);
+
+    const early = await attachedLearner();
+    const sent = await send('  Break until 11:00  ');
+    expect(sent.status).toBe(200);
+    const { broadcast } = (await sent.json()) as { broadcast: { id: number; text: string } };
+    expect(broadcast.text).toBe('Break until 11:00');
+    expect(await early.client.waitForMessage('broadcast')).toMatchObject(broadcast);
+
+    await registry.end(early.id);
+    const late = await attachedLearner();
+    expect(await late.client.waitForMessage('broadcast')).toMatchObject(broadcast);
+
+    const [event] = store.events(10).filter((entry) => entry.kind === 'instructor-broadcast');
+    expect(event?.detail).toMatchObject({ text: 'Break until 11:00', recipients: 1 });
+    expect(event?.detail.from).toMatch(/127\.0\.0\.1/);
+
+    // Three a minute in this lab: the refused texts above did not count.
+    expect((await send('second')).status).toBe(200);
+    expect((await send('third')).status).toBe(200);
+    const flood = await send('fourth');
+    expect(flood.status).toBe(429);
+    expect(Number(flood.headers.get('retry-after'))).toBeGreaterThan(0);
+    await waitFor(
+      () => late.client.messages.filter((message) => message.type === 'broadcast').length === 3,
+    );
+    await registry.end(late.id);
   });
 });
 

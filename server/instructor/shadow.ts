@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import type { Logger } from '../log.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import { instructorAccess } from './access.js';
 
@@ -15,7 +16,7 @@ export interface ShadowConfig {
   allowedOrigins: readonly string[];
   /** A viewer this many bytes behind is too slow to mirror: it is disconnected. */
   maxBufferedBytes: number;
-  log: (message: string) => void;
+  logger: Logger;
 }
 
 function refuse(socket: Duplex, status: number, reason: string): void {
@@ -43,7 +44,11 @@ export function createShadowServer(registry: SessionRegistry, config: ShadowConf
       return;
     }
     server.handleUpgrade(request, socket, head, (ws) => {
-      config.log(`instructor shadows session ${session.id}`);
+      const from = request.socket.remoteAddress ?? 'unknown';
+      config.logger.info(
+        { event: 'shadow-open', sessionId: session.id, from },
+        'instructor shadows a session',
+      );
       const send = (data: Buffer): void => {
         if (ws.readyState !== ws.OPEN) return;
         if (ws.bufferedAmount > config.maxBufferedBytes) {
@@ -62,6 +67,7 @@ export function createShadowServer(registry: SessionRegistry, config: ShadowConf
       ws.on('message', () => undefined);
       ws.on('error', () => undefined);
       ws.on('close', () => {
+        config.logger.info({ event: 'shadow-close', sessionId: session.id, from }, 'shadow closed');
         output.dispose();
         ended.dispose();
         session.changeViewers(-1);

@@ -22,8 +22,10 @@ export interface RegistryConfig extends SessionPolicy {
 
 export interface RegistryObserver {
   /** A session is up; `startMs` from the request to its shell's first output. */
-  started(startMs: number): void;
+  started(startMs: number, session: Session): void;
   refused(reason: 'full' | 'client-cap' | 'start-failed'): void;
+  /** A session that was started has ended, for `reason`. */
+  ended?(session: Session, reason: EndReason): void;
 }
 
 /** Thrown when a cap is reached; the HTTP layer answers 429 with this message. */
@@ -104,8 +106,9 @@ export class SessionRegistry {
       policy: this.config,
     });
     this.sessions.set(session.id, session);
-    session.onEnd(() => {
+    session.onEnd((reason) => {
       this.sessions.delete(session.id);
+      this.config.observer?.ended?.(session, reason);
     });
     // Hand out only a shell that is up: a sandbox that fails to start is an error now, not a
     // dead terminal later, and teardown never races the runtime's own start-up.
@@ -118,7 +121,7 @@ export class SessionRegistry {
         cause: error,
       });
     }
-    this.config.observer?.started(Date.now() - requestedAt);
+    this.config.observer?.started(Date.now() - requestedAt, session);
     return session;
   }
 

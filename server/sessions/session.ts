@@ -26,7 +26,15 @@ export interface SessionPolicy {
   maxTerminals: number;
 }
 
-export type EndReason = 'exited' | 'expired' | 'idle' | 'orphaned' | 'ended' | 'shutdown';
+export type EndReason =
+  | 'exited'
+  | 'expired'
+  | 'idle'
+  | 'orphaned'
+  | 'ended'
+  /** An instructor reset the learner's sandbox: their page starts a fresh session. */
+  | 'reset'
+  | 'shutdown';
 
 const END_MESSAGES: Record<EndReason, string> = {
   exited: 'The shell exited, so the sandbox was removed.',
@@ -34,6 +42,7 @@ const END_MESSAGES: Record<EndReason, string> = {
   idle: 'The session was idle too long, so the sandbox was removed.',
   orphaned: 'No browser was connected for too long, so the sandbox was removed.',
   ended: 'The session was ended.',
+  reset: 'Your instructor reset your sandbox; a fresh one is starting.',
   shutdown: 'The lab server is shutting down.',
 };
 

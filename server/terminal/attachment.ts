@@ -4,7 +4,12 @@
  * Every listener it registers is released by `detach`.
  */
 import type { WebSocket } from 'ws';
-import { CLOSE_CODES, encodeMessage, type ServerMessage } from '../../lib/protocol/index.js';
+import {
+  CLOSE_CODES,
+  encodeMessage,
+  type BroadcastMessage,
+  type ServerMessage,
+} from '../../lib/protocol/index.js';
 import type { Disposable } from '../sessions/disposable.js';
 import { endMessage, type Session } from '../sessions/session.js';
 import type { Terminal } from '../sessions/terminal.js';
@@ -20,6 +25,20 @@ export interface AttachmentPolicy {
   replayChunkBytes: number;
   /** How often the client is sent a `stats` message with its sandbox's resource usage. */
   statsIntervalMs: number;
+}
+
+/** The instructor's broadcasts, as the gateway needs them (server/instructor/broadcast.ts). */
+export interface BroadcastSource {
+  /** The latest broadcast while it is still current. */
+  current(): BroadcastMessage | undefined;
+  onBroadcast(listener: (message: BroadcastMessage) => void): Disposable;
+}
+
+/** What an attachment reports or relays besides its own terminal; both optional. */
+export interface AttachmentHooks {
+  /** Counts output bytes sent, for metrics. */
+  sentBytes?: (count: number) => void;
+  broadcasts?: BroadcastSource | undefined;
 }
 
 /** Close codes from RFC 6455 §7.4.1. */
@@ -39,8 +58,7 @@ export class Attachment {
     readonly session: Session,
     readonly terminal: Terminal,
     private readonly policy: AttachmentPolicy,
-    /** Counts output bytes sent, for metrics. */
-    private readonly sentBytes: (count: number) => void = () => undefined,
+    private readonly hooks: AttachmentHooks = {},
   ) {
     this.flow = new FlowController(
       policy.flow,
@@ -71,6 +89,8 @@ export class Attachment {
     }
     this.session.attached();
     if (this.session.viewers > 0) this.send({ type: 'viewers', viewers: this.session.viewers });
+    const broadcast = this.hooks.broadcasts?.current();
+    if (broadcast) this.send(broadcast);
     this.statsTimer = setInterval(() => {
       void this.sendStats();
     }, this.policy.statsIntervalMs);
@@ -97,10 +117,18 @@ export class Attachment {
       this.session.onEnd((reason) => {
         if (reason === 'exited') return; // the terminal's own exit message says it
         this.batcher.flush();
-        this.send({ type: 'error', code: 'session-ended', message: endMessage(reason) });
+        const code = reason === 'reset' ? 'session-reset' : 'session-ended';
+        this.send({ type: 'error', code, message: endMessage(reason) });
         this.ws.close(CLOSE_CODES.sessionEnded, reason);
       }),
     );
+    if (this.hooks.broadcasts) {
+      this.disposables.push(
+        this.hooks.broadcasts.onBroadcast((message) => {
+          this.send(message);
+        }),
+      );
+    }
   }
 
   /**
@@ -174,6 +202,6 @@ export class Attachment {
     }
     this.ws.send(data, { binary: true });
     this.flow.sent(data.length);
-    this.sentBytes(data.length);
+    this.hooks.sentBytes?.(data.length);
   }
 }

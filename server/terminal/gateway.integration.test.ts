@@ -19,6 +19,7 @@ import { loadConfig } from '../config.js';
 import { openSandboxHost, type SandboxHost } from '../sandbox/index.js';
 import { SessionRegistry } from '../sessions/registry.js';
 import type { Session } from '../sessions/session.js';
+import { collectingLogger } from '../test-log.js';
 import { createTerminalGateway, type TerminalGateway } from './gateway.js';
 import { AUTH_FAILURE_DEFAULTS, TRANSPORT_DEFAULTS } from './defaults.js';
 import { FailureLimiter } from '../rate-limit.js';
@@ -44,7 +45,7 @@ let registry: SessionRegistry;
 let gateway: TerminalGateway;
 let server: Server;
 let port = 0;
-const logged: string[] = [];
+const { logger, lines: logged } = collectingLogger();
 
 beforeAll(async () => {
   host = await openSandboxHost({ ...config, maxSandboxes: 8 });
@@ -62,7 +63,7 @@ beforeAll(async () => {
     authFailures: new FailureLimiter(AUTH_FAILURE_DEFAULTS),
     allowedOrigins: [ORIGIN],
     helloTimeoutMs: 2000,
-    log: (message) => logged.push(message),
+    logger,
   });
   server = createServer((_request, response) => {
     response.writeHead(404).end();
@@ -225,7 +226,9 @@ describe('the upgrade', () => {
       403,
     );
     expect(await new Client({ session, origin: 'https://allowed.test' }).refusedWith()).toBe(403);
-    expect(logged.some((line) => line.includes('403 origin http://evil.test'))).toBe(true);
+    expect(logged).toContainEqual(
+      expect.objectContaining({ event: 'ws-reject', reason: 'origin', origin: 'http://evil.test' }),
+    );
   });
 
   it('is refused with 403 without an Origin', async () => {

@@ -13,10 +13,11 @@ import {
   encodeMessage,
   type HelloMessage,
 } from '../../lib/protocol/index.js';
+import type { Logger } from '../log.js';
 import type { FailureLimiter } from '../rate-limit.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import { TerminalLimitError, type Session } from '../sessions/session.js';
-import { Attachment, CLOSE, type AttachmentPolicy } from './attachment.js';
+import { Attachment, CLOSE, type AttachmentPolicy, type BroadcastSource } from './attachment.js';
 
 export interface GatewayConfig extends AttachmentPolicy {
   allowedOrigins: readonly string[];
@@ -28,9 +29,11 @@ export interface GatewayConfig extends AttachmentPolicy {
   heartbeatIntervalMs: number;
   /** Failed session/token guesses per client; shared with the HTTP API. */
   authFailures: FailureLimiter;
-  log: (message: string) => void;
+  logger: Logger;
   /** Told about connections and traffic, for metrics; optional. */
   observer?: GatewayObserver;
+  /** The instructor's broadcasts, relayed to every attached page; optional. */
+  broadcasts?: BroadcastSource;
 }
 
 export type RejectReason =
@@ -101,20 +104,35 @@ export function createTerminalGateway(
     const from = remoteAddress(request);
     const origin = request.headers.origin;
     if (!origin || !config.allowedOrigins.includes(origin)) {
-      config.log(`terminal rejected (403 origin ${origin ?? 'missing'}) from ${from}`);
+      config.logger.warn(
+        { event: 'ws-reject', reason: 'origin', status: 403, origin: origin ?? null, from },
+        'terminal refused: origin not allowed',
+      );
       observer.rejected('origin');
       reject(socket, 403, 'Forbidden origin');
       return;
     }
     const protocols = request.headers['sec-websocket-protocol'] ?? '';
     if (!protocols.split(',').some((protocol) => protocol.trim() === SUBPROTOCOL)) {
-      config.log(`terminal rejected (400 subprotocol "${protocols}") from ${from}`);
+      config.logger.warn(
+        {
+          event: 'ws-reject',
+          reason: 'subprotocol',
+          status: 400,
+          protocols: protocols.slice(0, 200),
+          from,
+        },
+        'terminal refused: no nestbox subprotocol',
+      );
       observer.rejected('subprotocol');
       reject(socket, 400, `Subprotocol ${SUBPROTOCOL} required`);
       return;
     }
     if (config.authFailures.isBlocked(from)) {
-      config.log(`terminal rejected (429 too many failed attempts) from ${from}`);
+      config.logger.warn(
+        { event: 'ws-reject', reason: 'rate-limited', status: 429, from },
+        'terminal refused: too many failed attempts',
+      );
       observer.rejected('rate-limited');
       reject(socket, 429, 'Too many failed attempts; wait a minute');
       return;
@@ -126,7 +144,10 @@ export function createTerminalGateway(
     );
     if (!session) {
       config.authFailures.recordFailure(from);
-      config.log(`terminal rejected (403 unknown session or wrong token) from ${from}`);
+      config.logger.warn(
+        { event: 'ws-reject', reason: 'auth', status: 403, from },
+        'terminal refused: unknown session or wrong token',
+      );
       observer.rejected('auth');
       reject(socket, 403, 'Unknown session or wrong token');
       return;
@@ -142,10 +163,16 @@ export function createTerminalGateway(
     // Oversized frames (1009) and invalid UTF-8 (1007) are closed by ws itself; it reports them
     // here, and an unhandled 'error' event would take the whole server down.
     ws.on('error', (error) => {
-      config.log(`terminal connection from ${from} closed: ${error.message}`);
+      config.logger.warn(
+        { event: 'ws-error', sessionId: session.id, from, error: error.message },
+        'terminal connection failed',
+      );
     });
     const fail = (code: number, reason: string, detail: string): void => {
-      config.log(`terminal ${session.id} from ${from}: ${detail}`);
+      config.logger.warn(
+        { event: 'ws-reject', reason: 'hello', sessionId: session.id, from, detail },
+        'terminal closed: no valid hello',
+      );
       observer.rejected('hello');
       ws.send(encodeMessage({ type: 'error', code: 'bad-hello', message: detail }));
       ws.close(code, reason);
@@ -181,7 +208,16 @@ export function createTerminalGateway(
       terminal = session.openTerminal(hello.terminal, hello);
     } catch (error) {
       const limited = error instanceof TerminalLimitError;
-      config.log(`terminal ${session.id}/${hello.terminal} from ${from} failed: ${String(error)}`);
+      config.logger.error(
+        {
+          event: 'terminal-failed',
+          sessionId: session.id,
+          terminal: hello.terminal,
+          from,
+          err: error,
+        },
+        'could not open a terminal',
+      );
       ws.send(
         encodeMessage({
           type: 'error',
@@ -196,11 +232,24 @@ export function createTerminalGateway(
 
     const key = `${session.id}/${hello.terminal}`;
     attachments.get(key)?.takeOver();
-    const attachment = new Attachment(ws, session, terminal, config, (bytes) => {
-      observer.bytesOut(bytes);
+    const attachment = new Attachment(ws, session, terminal, config, {
+      sentBytes: (bytes) => {
+        observer.bytesOut(bytes);
+      },
+      broadcasts: config.broadcasts,
     });
     attachments.set(key, attachment);
     attachment.start(hello.offset);
+    config.logger.info(
+      {
+        event: 'ws-connect',
+        sessionId: session.id,
+        terminal: hello.terminal,
+        offset: hello.offset,
+        from,
+      },
+      'terminal connected',
+    );
 
     ws.on('message', (data: Buffer, isBinary) => {
       if (isBinary) {
@@ -222,7 +271,17 @@ export function createTerminalGateway(
       }
       const decoded = decodeClientMessage(data.toString('utf8'));
       if (!decoded.ok) {
-        config.log(`terminal ${key} from ${from}: bad frame (${decoded.reason})`);
+        config.logger.warn(
+          {
+            event: 'ws-reject',
+            reason: 'frame',
+            sessionId: session.id,
+            terminal: hello.terminal,
+            from,
+            detail: decoded.reason,
+          },
+          'terminal closed: bad frame',
+        );
         observer.rejected('frame');
         attachment.send({ type: 'error', code: 'bad-frame', message: decoded.reason });
         ws.close(CLOSE_CODES.protocolError, 'bad frame');
@@ -247,7 +306,11 @@ export function createTerminalGateway(
           break;
       }
     });
-    ws.on('close', () => {
+    ws.on('close', (code) => {
+      config.logger.info(
+        { event: 'ws-close', sessionId: session.id, terminal: hello.terminal, code, from },
+        'terminal disconnected',
+      );
       attachment.detach();
       if (attachments.get(key) === attachment) attachments.delete(key);
     });

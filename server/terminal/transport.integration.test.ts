@@ -16,6 +16,8 @@ import { loadConfig } from '../config.js';
 import { openSandboxHost, type SandboxHost } from '../sandbox/index.js';
 import { SessionLimitError, SessionRegistry } from '../sessions/registry.js';
 import type { Session } from '../sessions/session.js';
+import { silentLogger } from '../log.js';
+import { collectingLogger } from '../test-log.js';
 import { createTerminalGateway, type TerminalGateway } from './gateway.js';
 import { AUTH_FAILURE_DEFAULTS, TRANSPORT_DEFAULTS } from './defaults.js';
 import { FailureLimiter } from '../rate-limit.js';
@@ -37,7 +39,7 @@ let registry: SessionRegistry;
 let gateway: TerminalGateway;
 let server: Server;
 let port = 0;
-const logged: string[] = [];
+const { logger, lines: logged } = collectingLogger();
 
 beforeAll(async () => {
   host = await openSandboxHost({ ...config, maxSandboxes: 8 });
@@ -55,7 +57,7 @@ beforeAll(async () => {
     authFailures: new FailureLimiter(AUTH_FAILURE_DEFAULTS),
     allowedOrigins: [ORIGIN],
     helloTimeoutMs: 1000,
-    log: (message) => logged.push(message),
+    logger,
   });
   server = createServer();
   server.on('upgrade', (request, socket, head) => {
@@ -264,7 +266,9 @@ describe('the terminal gateway refuses', () => {
     const foreign = new Client({ session, origin: 'http://evil.test' });
     await foreign.waitForClose();
     expect(foreign.httpStatus).toBe(403);
-    expect(logged.some((line) => line.includes('403 origin http://evil.test'))).toBe(true);
+    expect(logged).toContainEqual(
+      expect.objectContaining({ event: 'ws-reject', reason: 'origin', origin: 'http://evil.test' }),
+    );
   });
 
   it('a client that never says hello', async () => {
@@ -290,7 +294,7 @@ describe('the heartbeat', () => {
       allowedOrigins: [ORIGIN],
       helloTimeoutMs: 1000,
       heartbeatIntervalMs: 200,
-      log: () => undefined,
+      logger: silentLogger(),
     });
     const quickServer = createServer();
     quickServer.on('upgrade', (request, socket, head) => {
@@ -341,7 +345,7 @@ describe('guessing', () => {
       ...TRANSPORT_DEFAULTS,
       authFailures: new FailureLimiter({ maxFailures: 20, windowMs: 60_000, maxClients: 100 }),
       allowedOrigins: [ORIGIN],
-      log: () => undefined,
+      logger: silentLogger(),
     });
     const guardedServer = createServer();
     guardedServer.on('upgrade', (request, socket, head) => {

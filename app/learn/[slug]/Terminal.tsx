@@ -16,6 +16,7 @@ import {
   type TerminalState,
   type TerminalStatus,
 } from './terminal-connection';
+import { BroadcastBanner } from './BroadcastBanner';
 import { TerminalSettings } from './TerminalSettings';
 
 /** What a lesson's code action asks for (dispatched on window as `nestbox:exec`). */
@@ -76,9 +77,10 @@ function TerminalPane(props: {
   visible: boolean;
   onState: (terminal: number, state: TerminalState) => void;
   onGone: () => void;
+  onReset: () => void;
   register: (terminal: number, connection: TerminalConnection | undefined) => void;
 }) {
-  const { grant, terminal, visible, onState, onGone, register } = props;
+  const { grant, terminal, visible, onState, onGone, onReset, register } = props;
   const containerRef = useRef<HTMLDivElement>(null);
   const connectionRef = useRef<TerminalConnection | undefined>(undefined);
 
@@ -92,6 +94,7 @@ function TerminalPane(props: {
         onState(terminal, state);
       },
       onGone,
+      onReset,
     });
     connectionRef.current = connection;
     register(terminal, connection);
@@ -99,7 +102,7 @@ function TerminalPane(props: {
       register(terminal, undefined);
       connection.dispose();
     };
-  }, [grant, terminal, onState, onGone, register]);
+  }, [grant, terminal, onState, onGone, onReset, register]);
 
   useEffect(() => {
     if (!visible) return;
@@ -328,6 +331,7 @@ export function Terminal({ scenario }: { scenario: string }) {
           )}
         </span>
       </div>
+      <BroadcastBanner broadcasts={Object.values(states).map((state) => state.broadcast)} />
       {actionError !== undefined && (
         <p role="alert" className="m-4 rounded-md bg-amber-500/10 p-3 text-sm text-amber-200">
           {actionError}
@@ -353,6 +357,7 @@ export function Terminal({ scenario }: { scenario: string }) {
             visible={terminal === active}
             onState={onState}
             onGone={onGone}
+            onReset={startFresh}
             register={register}
           />
         ))}

@@ -5,6 +5,7 @@ import {
   SUBPROTOCOL,
   decodeServerMessage,
   encodeMessage,
+  type BroadcastMessage,
   type ClientMessage,
   type ServerMessage,
 } from '@/lib/protocol';
@@ -32,6 +33,8 @@ export interface TerminalState {
   takenOver: boolean;
   /** Instructors watching the session's terminal right now (the shadow view). */
   viewers?: number;
+  /** The instructor's latest broadcast this connection was sent. */
+  broadcast?: BroadcastMessage;
 }
 
 export interface RunOptions {
@@ -59,6 +62,8 @@ export interface ConnectOptions {
   onState: (state: TerminalState) => void;
   /** The session no longer exists on the server (ended, expired, or from an old server). */
   onGone: () => void;
+  /** An instructor reset the sandbox: the page should start a fresh session now. */
+  onReset: () => void;
 }
 
 /** A dark palette in both colour schemes: shell programs pick their colours for dark terminals. */
@@ -239,6 +244,8 @@ export function connectTerminal(
     let attempt = 0;
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
     let everAttached = false;
+    /** The server said an instructor reset the sandbox (a session-reset error). */
+    let resetting = false;
     const encoder = new TextEncoder();
 
     const send = (data: Uint8Array | ClientMessage): void => {
@@ -281,10 +288,15 @@ export function connectTerminal(
         case 'viewers':
           setState({ viewers: message.viewers });
           break;
+        case 'broadcast':
+          setState({ broadcast: message });
+          break;
         case 'exit':
           term.writeln(`\r\n${DIM}[The shell exited with code ${message.code}.]${RESET}`);
           break;
         case 'error':
+          // The close that follows ends this session; the page then starts the fresh one.
+          if (message.code === 'session-reset') resetting = true;
           term.writeln(
             `\r\n${message.code === 'taken-over' ? DIM : RED}${toTerminalLines(message.message)}${RESET}`,
           );
@@ -363,7 +375,10 @@ export function connectTerminal(
           setState({ status: 'ended', takenOver: true });
         } else if (event.code === CLOSE_CODES.sessionEnded) {
           setState({ status: 'ended' });
-          if (terminalNumber === 1) options.onGone();
+          if (terminalNumber === 1) {
+            if (resetting) options.onReset();
+            else options.onGone();
+          }
         } else if (event.code === 1000) {
           setState({ status: 'ended' }); // this shell exited
           if (terminalNumber === 1) options.onGone();
