@@ -258,7 +258,10 @@ export function createTerminalGateway(
         if (ws.readyState !== ws.OPEN) return;
         observer.bytesIn(data.length);
         if (!attachment.input(data)) {
-          config.log(`terminal ${key} from ${from}: input overflow`);
+          config.logger.warn(
+            { event: 'ws-reject', reason: 'input-overflow', sessionId: session.id, from },
+            'terminal closed: input overflow',
+          );
           observer.rejected('input-overflow');
           attachment.send({
             type: 'error',
