@@ -26,8 +26,7 @@ function surviveLostLogReader(): void {
 /** Runs the lab until a signal; resolves with the process exit code. */
 export async function runServer(options: { dev: boolean }): Promise<number> {
   surviveLostLogReader();
-  // Until the config is read, its log level is unknown: start-up failures are always written.
-  let logger = createLogger('info');
+  let logger;
   let lab;
   try {
     const config = loadConfig();
@@ -43,7 +42,8 @@ export async function runServer(options: { dev: boolean }): Promise<number> {
       error instanceof SandboxError ||
       error instanceof PortInUseError
     ) {
-      logger.fatal({ event: 'start-failed', error: error.name }, error.message);
+      // Whoever just started the server reads this, not a log collector: one plain line.
+      console.error(`nestbox: ${error.message}`);
       return 1;
     }
     throw error;

@@ -142,7 +142,7 @@ describe('the server', () => {
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
-        const ready = /lab ready at (\S+)/.exec(output);
+        const ready = /lab ready at (http[^\s"]+)/.exec(output);
         if (ready?.[1]) resolve(ready[1]);
       });
       void exited.then(() => {
@@ -183,7 +183,7 @@ describe('the server', () => {
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
-        const ready = /lab ready at (\S+)/.exec(output);
+        const ready = /lab ready at (http[^\s"]+)/.exec(output);
         if (ready?.[1]) resolve(ready[1]);
       });
     });
