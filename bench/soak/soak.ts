@@ -13,7 +13,8 @@ import { startLab } from '../../server/lab.js';
 import { cgroupHierarchies } from '../../server/sandbox/cgroups.js';
 import { removeCgroupTree } from '../../server/sandbox/cgroup-tree.js';
 import { sleep } from '../terminal/client.js';
-import { echoSamples, latency, ready, type Latency } from '../terminal/measurements.js';
+import { latency, type Latency } from '../stats.js';
+import { echoSamples, ready } from '../terminal/measurements.js';
 import { NestboxClient } from '../terminal/transports.js';
 
 const ORIGIN = 'http://soak.nestbox.test';
