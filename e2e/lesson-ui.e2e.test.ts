@@ -54,6 +54,15 @@ async function waitForPrompt(page: Page): Promise<void> {
   await expect.poll(() => terminalText(page), { timeout: 30_000 }).toMatch(/root@nestbox/);
 }
 
+/** A fresh learner on a lesson whose shell shows its prompt, with the terminal focused. */
+async function lessonShell(options: BrowserContextOptions = {}): Promise<Page> {
+  const page = await freshPage(options);
+  await page.goto(`${lab.url}/learn/hello-sandbox`);
+  await waitForPrompt(page);
+  await page.getByTestId('terminal').click();
+  return page;
+}
+
 describe('the lesson UI', () => {
   it('filters catalog cards by search words, shows an empty state, and Escape clears', async () => {
     const page = await freshPage();
@@ -265,11 +274,8 @@ describe('the lesson UI', () => {
   });
 
   it('pastes the clipboard into the terminal with Ctrl+Shift+V', async () => {
-    const page = await freshPage({ permissions: ['clipboard-read', 'clipboard-write'] });
-    await page.goto(`${lab.url}/learn/hello-sandbox`);
-    await waitForPrompt(page);
+    const page = await lessonShell({ permissions: ['clipboard-read', 'clipboard-write'] });
     await page.evaluate(() => navigator.clipboard.writeText('echo pasted-$((6*7))'));
-    await page.getByTestId('terminal').click();
     await page.keyboard.press('Control+Shift+V');
     // The clipboard is read asynchronously: Enter only once the text is on the line.
     await expect.poll(() => terminalText(page)).toMatch(/echo pasted/);
@@ -283,10 +289,7 @@ describe('the lesson UI', () => {
 
 describe('the terminal', () => {
   it('searches its output with Ctrl+Shift+F, and Escape returns to the shell', async () => {
-    const page = await freshPage();
-    await page.goto(`${lab.url}/learn/hello-sandbox`);
-    await waitForPrompt(page);
-    await page.getByTestId('terminal').click();
+    const page = await lessonShell();
     await page.keyboard.type('echo needle-$((40+2))\n');
     await expect.poll(() => terminalText(page)).toMatch(/^needle-42$/m);
     const selection = page.locator('[data-testid="terminal"] .xterm-selection div');
@@ -353,10 +356,7 @@ describe('the terminal', () => {
   });
 
   it('says "ended" when the shell exits, and starts a new sandbox on request', async () => {
-    const page = await freshPage();
-    await page.goto(`${lab.url}/learn/hello-sandbox`);
-    await waitForPrompt(page);
-    await page.getByTestId('terminal').click();
+    const page = await lessonShell();
     await page.keyboard.type('exit\n');
     const status = page.getByTestId('terminal-status');
     await expect.poll(() => status.getAttribute('data-state')).toBe('ended');
@@ -370,10 +370,7 @@ describe('the terminal', () => {
   });
 
   it('offers the selection to Copy and takes Paste: right-click readies xterm for both', async () => {
-    const page = await freshPage();
-    await page.goto(`${lab.url}/learn/hello-sandbox`);
-    await waitForPrompt(page);
-    await page.getByTestId('terminal').click();
+    const page = await lessonShell();
     await page.keyboard.type('echo needle-$((40+2))\n');
     const line = page.locator('[data-testid="terminal"] .xterm-rows > div', {
       hasText: /^needle-42\s*$/,

@@ -12,6 +12,11 @@ import type { TerminalConnection } from './terminal-connection';
 type Outcome = 'none' | 'found' | 'not-found';
 type Direction = 'older' | 'newer';
 
+const SEARCH_BUTTONS: readonly { direction: Direction; label: string; icon: string }[] = [
+  { direction: 'older', label: 'Older match (Enter)', icon: '↑' },
+  { direction: 'newer', label: 'Newer match (Shift+Enter)', icon: '↓' },
+];
+
 const ICON_BUTTON =
   'rounded px-1.5 py-0.5 text-zinc-300 hover:bg-white/10 focus-visible:outline-2 focus-visible:outline-emerald-400';
 
@@ -71,26 +76,19 @@ export function TerminalSearch(props: {
       <span role="status" data-testid="terminal-search-status" className="w-16 text-zinc-400">
         {outcome === 'not-found' ? 'No match' : outcome === 'found' ? 'Found' : ''}
       </span>
-      <button
-        type="button"
-        aria-label="Older match (Enter)"
-        onClick={() => {
-          find('older');
-        }}
-        className={ICON_BUTTON}
-      >
-        <span aria-hidden>↑</span>
-      </button>
-      <button
-        type="button"
-        aria-label="Newer match (Shift+Enter)"
-        onClick={() => {
-          find('newer');
-        }}
-        className={ICON_BUTTON}
-      >
-        <span aria-hidden>↓</span>
-      </button>
+      {SEARCH_BUTTONS.map(({ direction, label, icon }) => (
+        <button
+          key={direction}
+          type="button"
+          aria-label={label}
+          onClick={() => {
+            find(direction);
+          }}
+          className={ICON_BUTTON}
+        >
+          <span aria-hidden>{icon}</span>
+        </button>
+      ))}
       <button type="button" aria-label="Close the search" onClick={close} className={ICON_BUTTON}>
         <span aria-hidden>✕</span>
       </button>
