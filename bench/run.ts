@@ -8,6 +8,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   terminal: async () => (await import('./terminal/main.js')).runTerminalBench,
   sandbox: async () => (await import('./sandbox/main.js')).runSandboxBench,
   soak: async () => (await import('./soak/main.js')).runSoakBench,
+  page: async () => (await import('./page/main.js')).runPageBench,
 };
 
 const [benchmark, ...argv] = process.argv.slice(2);

@@ -1,10 +1,11 @@
 /**
  * The lesson UI's look and access in Debian's Chromium: catalog search, the theme toggle, a phone
- * viewport, and clipboard paste into the terminal. Screenshots land in e2e/screenshots/ for review.
+ * viewport, and the terminal's clipboard, search, context menu and connection states.
+ * Screenshots land in e2e/screenshots/ for review.
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContextOptions, Page } from 'playwright';
+import type { Browser, BrowserContextOptions, Page, WebSocketRoute } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, terminalText } from './browser.js';
 import { startLabServer, type RunningLab } from './lab-server.js';
@@ -51,6 +52,15 @@ function darkClass(page: Page): Promise<boolean> {
 
 async function waitForPrompt(page: Page): Promise<void> {
   await expect.poll(() => terminalText(page), { timeout: 30_000 }).toMatch(/root@nestbox/);
+}
+
+/** A fresh learner on a lesson whose shell shows its prompt, with the terminal focused. */
+async function lessonShell(options: BrowserContextOptions = {}): Promise<Page> {
+  const page = await freshPage(options);
+  await page.goto(`${lab.url}/learn/hello-sandbox`);
+  await waitForPrompt(page);
+  await page.getByTestId('terminal').click();
+  return page;
 }
 
 describe('the lesson UI', () => {
@@ -264,11 +274,8 @@ describe('the lesson UI', () => {
   });
 
   it('pastes the clipboard into the terminal with Ctrl+Shift+V', async () => {
-    const page = await freshPage({ permissions: ['clipboard-read', 'clipboard-write'] });
-    await page.goto(`${lab.url}/learn/hello-sandbox`);
-    await waitForPrompt(page);
+    const page = await lessonShell({ permissions: ['clipboard-read', 'clipboard-write'] });
     await page.evaluate(() => navigator.clipboard.writeText('echo pasted-$((6*7))'));
-    await page.getByTestId('terminal').click();
     await page.keyboard.press('Control+Shift+V');
     // The clipboard is read asynchronously: Enter only once the text is on the line.
     await expect.poll(() => terminalText(page)).toMatch(/echo pasted/);
@@ -276,6 +283,122 @@ describe('the lesson UI', () => {
     await expect.poll(() => terminalText(page), { timeout: 10_000 }).toMatch(/^pasted-42$/m);
     // Exactly once: the browser's own paste must not add a second copy.
     expect((await terminalText(page)).match(/echo pasted/g)).toHaveLength(1);
+    await closePage(page);
+  });
+});
+
+describe('the terminal', () => {
+  it('searches its output with Ctrl+Shift+F, and Escape returns to the shell', async () => {
+    const page = await lessonShell();
+    await page.keyboard.type('echo needle-$((40+2))\n');
+    await expect.poll(() => terminalText(page)).toMatch(/^needle-42$/m);
+    const selection = page.locator('[data-testid="terminal"] .xterm-selection div');
+    expect(await selection.count()).toBe(0);
+
+    await page.keyboard.press('Control+Shift+F');
+    const query = page.getByLabel('Text to find in the terminal');
+    await expect.poll(() => query.evaluate((input) => input === document.activeElement)).toBe(true);
+    const status = page.getByTestId('terminal-search-status');
+    await query.fill('needle-42');
+    await query.press('Enter');
+    await expect.poll(() => status.innerText()).toBe('Found');
+    // The match is selected on the screen.
+    await expect.poll(() => selection.count()).toBeGreaterThan(0);
+    await query.fill('no-such-text-here');
+    await query.press('Enter');
+    await expect.poll(() => status.innerText()).toBe('No match');
+
+    await query.press('Escape');
+    await expect.poll(() => query.count()).toBe(0);
+    await expect.poll(() => selection.count()).toBe(0);
+    // Focus is back in the shell: typing runs there.
+    await page.keyboard.type('echo back-$((1+1))\n');
+    await expect.poll(() => terminalText(page)).toMatch(/^back-2$/m);
+    await closePage(page);
+  });
+
+  it('shows "reconnecting" while its connection is down, then resumes the same shell', async () => {
+    const page = await freshPage();
+    // Playwright stands between the page and the server, so the test can cut the connection
+    // and refuse new ones for a while, as a network outage would.
+    const connections: WebSocketRoute[] = [];
+    let outage = false;
+    await page.routeWebSocket(/\/api\/terminal/, (route) => {
+      if (outage) {
+        void route.close({ code: 1011, reason: 'outage' });
+        return;
+      }
+      route.connectToServer();
+      connections.push(route);
+    });
+    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await waitForPrompt(page);
+    const status = page.getByTestId('terminal-status');
+    await expect.poll(() => status.getAttribute('data-state')).toBe('live');
+    await page.getByTestId('terminal').click();
+    await page.keyboard.type('echo "before $$"\n');
+    await expect.poll(() => terminalText(page)).toMatch(/^before \d+$/m);
+    const pid = /^before (\d+)$/m.exec(await terminalText(page))?.[1];
+
+    outage = true;
+    await connections.at(-1)?.close({ code: 1001, reason: 'network gone' });
+    await expect.poll(() => status.getAttribute('data-state')).toBe('reconnecting');
+    expect(await status.innerText()).toMatch(/reconnecting/i);
+    outage = false;
+    await expect.poll(() => status.getAttribute('data-state'), { timeout: 20_000 }).toBe('live');
+
+    await page.getByTestId('terminal').click();
+    await page.keyboard.type('echo "after $$"\n');
+    await expect.poll(() => terminalText(page)).toMatch(new RegExp(`^after ${pid ?? 'x'}$`, 'm'));
+    // Only the bytes the page had not seen were sent again: the earlier output is there once.
+    expect((await terminalText(page)).match(/^before \d+$/gm)).toHaveLength(1);
+    await closePage(page);
+  });
+
+  it('says "ended" when the shell exits, and starts a new sandbox on request', async () => {
+    const page = await lessonShell();
+    await page.keyboard.type('exit\n');
+    const status = page.getByTestId('terminal-status');
+    await expect.poll(() => status.getAttribute('data-state')).toBe('ended');
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'session has ended' }).count())
+      .toBe(1);
+    await page.getByRole('button', { name: 'Start a new sandbox' }).click();
+    await waitForPrompt(page);
+    await expect.poll(() => status.getAttribute('data-state')).toBe('live');
+    await closePage(page);
+  });
+
+  it('offers the selection to Copy and takes Paste: right-click readies xterm for both', async () => {
+    const page = await lessonShell();
+    await page.keyboard.type('echo needle-$((40+2))\n');
+    const line = page.locator('[data-testid="terminal"] .xterm-rows > div', {
+      hasText: /^needle-42\s*$/,
+    });
+    await expect.poll(() => line.count()).toBe(1);
+    const box = await line.boundingBox();
+    if (box === null) throw new Error('the output line has no box');
+    await page.mouse.dblclick(box.x + 10, box.y + box.height / 2);
+
+    // The browser's own menu copies what is selected in xterm's helper textarea and pastes
+    // into it; a right-click puts the terminal's selection there, selected.
+    await page.mouse.click(box.x + 10, box.y + box.height / 2, { button: 'right' });
+    const helper = page.locator('[data-testid="terminal"] .xterm-helper-textarea');
+    expect(
+      await helper.evaluate((area: HTMLTextAreaElement) =>
+        area.value.slice(area.selectionStart, area.selectionEnd),
+      ),
+    ).toBe('needle-42');
+
+    // What the menu's Paste delivers: a paste event on that textarea.
+    await helper.evaluate((area) => {
+      const data = new DataTransfer();
+      data.setData('text/plain', 'echo menu-$((6*7))');
+      area.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }));
+    });
+    await expect.poll(() => terminalText(page)).toMatch(/echo menu-/);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => terminalText(page)).toMatch(/^menu-42$/m);
     await closePage(page);
   });
 });

@@ -122,14 +122,14 @@ describe('the lesson page', () => {
     await page.close();
   });
 
-  it('opens a second terminal in the same sandbox, and runs code actions in the named one', async () => {
+  it('opens a second terminal in the same sandbox (it sees a file made in the first), and runs code actions in the named one', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${lab.url}/learn/hello-sandbox`);
     await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/root@nestbox/);
     await page.getByTestId('terminal').click();
     const [, firstPid] = await typeAndWaitFor(
       page,
-      'echo "first $$ $(hostname)"',
+      'echo from-t1 > /root/made-in-t1; echo "first $$ $(hostname)"',
       /first (\d+) nestbox/,
     );
 
@@ -142,7 +142,7 @@ describe('the lesson page', () => {
       window.dispatchEvent(
         new CustomEvent('nestbox:exec', {
           detail: {
-            command: 'echo "second $$"; ps -e -o comm= | grep -c bash',
+            command: 'echo "second $$"; ps -e -o comm= | grep -c bash; cat /root/made-in-t1',
             terminal: 2,
             interrupt: true,
             newline: true,
@@ -150,7 +150,10 @@ describe('the lesson page', () => {
         }),
       );
     });
-    await expect.poll(() => terminalText(page, 'terminal-2')).toMatch(/second (\d+)\s+2\b/);
+    // Same sandbox: both shells in one PID namespace, and T1's file is there.
+    await expect
+      .poll(() => terminalText(page, 'terminal-2'))
+      .toMatch(/second (\d+)\s+2\s+from-t1\b/);
     const secondPid = /second (\d+)/.exec(await terminalText(page, 'terminal-2'))?.[1];
     expect(secondPid).not.toBe(firstPid);
 

@@ -9,6 +9,7 @@ import { loadConfig } from '../../server/config.js';
 import { cgroupHierarchies } from '../../server/sandbox/cgroups.js';
 import { removeCgroupTree } from '../../server/sandbox/cgroup-tree.js';
 import { openSandboxHost, type CommandLine, type SandboxHost } from '../../server/sandbox/index.js';
+import { latency } from '../stats.js';
 
 const USAGE = 'usage: npm run bench -- sandbox [--runs 50]';
 
@@ -75,15 +76,11 @@ async function plain(): Promise<Sample> {
   return { firstByteMs, endMs: performance.now() - ending };
 }
 
-function percentile(values: readonly number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] ?? NaN;
-}
-
 function row(label: string, nestbox: number[], bash: number[]): string {
-  const cells = [0.5, 0.95].flatMap((fraction) => {
-    const ours = percentile(nestbox, fraction);
-    const theirs = percentile(bash, fraction);
+  const [ourTimes, theirTimes] = [latency(nestbox), latency(bash)];
+  const cells = (['p50', 'p95'] as const).flatMap((percentile) => {
+    const ours = ourTimes[percentile];
+    const theirs = theirTimes[percentile];
     return [ours.toFixed(1), theirs.toFixed(1), `${(ours / theirs).toFixed(2)}×`];
   });
   return `| ${label} | ${cells.join(' | ')} |`;

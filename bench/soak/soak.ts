@@ -14,7 +14,8 @@ import { createLogger } from '../../server/log.js';
 import { cgroupHierarchies } from '../../server/sandbox/cgroups.js';
 import { removeCgroupTree } from '../../server/sandbox/cgroup-tree.js';
 import { sleep } from '../terminal/client.js';
-import { echoSamples, latency, ready, type Latency } from '../terminal/measurements.js';
+import { latency, type Latency } from '../stats.js';
+import { echoSamples, ready } from '../terminal/measurements.js';
 import { liveBytes } from '../terminal/memory.js';
 import { NestboxClient } from '../terminal/transports.js';
 

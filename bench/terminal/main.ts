@@ -14,16 +14,10 @@ import {
   underLoad,
   withReadyClient,
 } from './measurements.js';
+import { writeResults } from '../results.js';
 import { watchRss } from './memory.js';
 import { PEER_LABELS, PEER_STARTERS, type Peer, type PeerName } from './peers.js';
-import {
-  checkTargets,
-  table,
-  targetLines,
-  writeResults,
-  type PeerResult,
-  type RunOptions,
-} from './report.js';
+import { checkTargets, table, targetLines, type PeerResult, type RunOptions } from './report.js';
 
 const USAGE = `usage: npm run bench -- terminal [--quick] [--peers nestbox,baseline,wetty,shellinabox]
   [--keys 500] [--mb 50] [--repeats 10] [--sessions 100] [--open 200]
@@ -221,6 +215,8 @@ export async function runTerminalBench(argv: string[]): Promise<number> {
       console.log(`${PEER_LABELS[result.name]} ${measurement} failed: ${error}`);
     }
   }
-  console.log(`\nResults: ${await writeResults(results, options, checks, startedAt)}`);
+  console.log(
+    `\nResults: ${await writeResults('terminal', startedAt, { options, results, targets: checks })}`,
+  );
   return 0;
 }

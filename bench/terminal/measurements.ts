@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { sleep, type TermClient } from './client.js';
 import { sampleTree, type TreeMemory } from './memory.js';
 import type { Peer } from './peers.js';
+import { latency, type Latency } from '../stats.js';
 import { NestboxClient } from './transports.js';
 
 /** Typed as `bench\076 ` so the command's own echo never looks like the prompt it sets. */
@@ -23,22 +24,6 @@ const ECHO_BLOCK_KEYS = 50;
 const SETTLE_MS = 12_000;
 /** Sessions opened at once while filling a server up. */
 const OPEN_CONCURRENCY = 4;
-
-export interface Latency {
-  p50: number;
-  p95: number;
-  p99: number;
-  samples: number;
-}
-
-/** Nearest-rank percentiles, in ms. */
-export function latency(samples: readonly number[]): Latency {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number): number =>
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ??
-    NaN;
-  return { p50: at(50), p95: at(95), p99: at(99), samples: sorted.length };
-}
 
 /** Waits for the shell's first output, then sets a prompt the measurements can recognise. */
 export async function ready(client: TermClient): Promise<void> {

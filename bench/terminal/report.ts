@@ -2,17 +2,8 @@
  * The benchmark's output: a table of every figure with its ratio to the best peer, the issue's
  * targets checked against it, and the whole result as JSON under bench/results/.
  */
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
-import { cpus, release, totalmem } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { format, resolveConfig } from 'prettier';
-import type {
-  InterruptResult,
-  Latency,
-  LoadResult,
-  OpenResult,
-  ThroughputResult,
-} from './measurements.js';
+import type { Latency } from '../stats.js';
+import type { InterruptResult, LoadResult, OpenResult, ThroughputResult } from './measurements.js';
 import { PEER_LABELS, type PeerName } from './peers.js';
 
 export interface PeerResult {
@@ -249,39 +240,4 @@ export function targetLines(checks: TargetCheck[]): string {
   return checks
     .map((check) => `- ${check.target}: ${mark(check.met)} (${check.detail})`)
     .join('\n');
-}
-
-const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
-
-/**
- * Writes bench/results/terminal-<timestamp>.json (git-ignored) and copies it to
- * terminal-latest.json (committed), formatted as the repository's prettier would.
- */
-export async function writeResults(
-  results: PeerResult[],
-  options: RunOptions,
-  checks: TargetCheck[],
-  startedAt: Date,
-): Promise<string> {
-  await mkdir(RESULTS_DIR, { recursive: true });
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  const file = `${RESULTS_DIR}terminal-${stamp}.json`;
-  const latest = `${RESULTS_DIR}terminal-latest.json`;
-  const document = {
-    benchmark: 'terminal',
-    startedAt: startedAt.toISOString(),
-    machine: {
-      cpus: cpus().length,
-      memoryBytes: totalmem(),
-      kernel: release(),
-      node: process.version,
-    },
-    options,
-    results,
-    targets: checks,
-  };
-  const config = (await resolveConfig(latest)) ?? {};
-  await writeFile(file, await format(JSON.stringify(document), { ...config, filepath: latest }));
-  await copyFile(file, latest);
-  return file;
 }

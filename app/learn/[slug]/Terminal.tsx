@@ -17,6 +17,7 @@ import {
   type TerminalStatus,
 } from './terminal-connection';
 import { BroadcastBanner } from './BroadcastBanner';
+import { TerminalSearch } from './TerminalSearch';
 import { TerminalSettings } from './TerminalSettings';
 
 /** What a lesson's code action asks for (dispatched on window as `nestbox:exec`). */
@@ -36,6 +37,8 @@ const STATUS_STYLE: Record<TerminalStatus, string> = {
 
 const BUTTON =
   'rounded-md px-2 py-1 font-medium text-emerald-400 ring-1 ring-emerald-400/40 hover:bg-emerald-400/10 focus-visible:outline-2 focus-visible:outline-emerald-400 disabled:opacity-50';
+
+const TAB_FOCUS = 'focus-visible:outline-2 focus-visible:outline-emerald-400';
 
 const INITIAL_STATE: TerminalState = {
   status: 'connecting',
@@ -78,9 +81,10 @@ function TerminalPane(props: {
   onState: (terminal: number, state: TerminalState) => void;
   onGone: () => void;
   onReset: () => void;
+  onSearchKey: () => void;
   register: (terminal: number, connection: TerminalConnection | undefined) => void;
 }) {
-  const { grant, terminal, visible, onState, onGone, onReset, register } = props;
+  const { grant, terminal, visible, onState, onGone, onReset, onSearchKey, register } = props;
   const containerRef = useRef<HTMLDivElement>(null);
   const connectionRef = useRef<TerminalConnection | undefined>(undefined);
 
@@ -95,6 +99,7 @@ function TerminalPane(props: {
       },
       onGone,
       onReset,
+      onSearchKey,
     });
     connectionRef.current = connection;
     register(terminal, connection);
@@ -102,7 +107,7 @@ function TerminalPane(props: {
       register(terminal, undefined);
       connection.dispose();
     };
-  }, [grant, terminal, onState, onGone, onReset, register]);
+  }, [grant, terminal, onState, onGone, onReset, onSearchKey, register]);
 
   useEffect(() => {
     if (!visible) return;
@@ -114,6 +119,9 @@ function TerminalPane(props: {
     <div
       ref={containerRef}
       data-testid={terminal === 1 ? 'terminal' : `terminal-${terminal}`}
+      id={`terminal-panel-${terminal}`}
+      role="tabpanel"
+      aria-labelledby={`terminal-tab-${terminal}`}
       hidden={!visible}
       className="min-h-0 flex-1 overflow-hidden py-2 pl-3"
     />
@@ -132,6 +140,10 @@ export function Terminal({ scenario }: { scenario: string }) {
   const [states, setStates] = useState<Record<number, TerminalState>>({});
   const [gone, setGone] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [searching, setSearching] = useState(false);
+  const openSearch = useCallback(() => {
+    setSearching(true);
+  }, []);
   /** Why Extend failed, shown until the next attempt. */
   const [actionError, setActionError] = useState<string | undefined>(undefined);
   const connections = useRef(new Map<number, TerminalConnection>());
@@ -242,7 +254,7 @@ export function Terminal({ scenario }: { scenario: string }) {
 
   const status: TerminalStatus = error !== undefined || gone ? 'ended' : activeState.status;
   return (
-    <div className="flex h-full flex-col bg-[#0c0d10] text-zinc-300">
+    <div className="relative flex h-full flex-col bg-[#0c0d10] text-zinc-300">
       <div className="flex h-10 shrink-0 items-center gap-3 border-b border-white/10 px-3 text-xs">
         <div role="tablist" aria-label="Terminals" className="flex items-center gap-1">
           {tabs.map((terminal) => (
@@ -250,24 +262,28 @@ export function Terminal({ scenario }: { scenario: string }) {
               key={terminal}
               type="button"
               role="tab"
+              id={`terminal-tab-${terminal}`}
+              aria-controls={`terminal-panel-${terminal}`}
               aria-selected={terminal === active}
               onClick={() => {
                 setActive(terminal);
               }}
-              className={`rounded px-2 py-1 font-medium ${terminal === active ? 'bg-white/10 text-zinc-100' : 'text-zinc-400 hover:text-zinc-200'}`}
+              className={`rounded px-2 py-1 font-medium ${TAB_FOCUS} ${terminal === active ? 'bg-white/10 text-zinc-100' : 'text-zinc-400 hover:text-zinc-200'}`}
             >
               Terminal {terminal}
             </button>
           ))}
-          {grant && !gone && tabs.length < MAX_TABS && (
+          {/* Shown (disabled) before the session is there, so nothing moves when it arrives. */}
+          {!gone && tabs.length < MAX_TABS && (
             <button
               type="button"
               aria-label="Open another terminal"
               title="Open another shell in the same sandbox"
+              disabled={!grant}
               onClick={() => {
                 openTab(Math.max(...tabs) + 1);
               }}
-              className="rounded px-2 py-1 text-zinc-400 hover:text-zinc-100"
+              className={`rounded px-2 py-1 text-zinc-400 hover:text-zinc-100 disabled:opacity-50 ${TAB_FOCUS}`}
             >
               +
             </button>
@@ -288,17 +304,36 @@ export function Terminal({ scenario }: { scenario: string }) {
           </span>
         )}
         <span className="ml-auto flex items-center gap-2">
+          <button
+            type="button"
+            aria-label="Search the terminal (Ctrl+Shift+F)"
+            title="Search the terminal (Ctrl+Shift+F)"
+            aria-expanded={searching}
+            onClick={() => {
+              if (searching) connections.current.get(active)?.clearSearch();
+              setSearching(!searching);
+            }}
+            className={BUTTON}
+          >
+            <span aria-hidden>⌕</span>
+          </button>
           <TerminalSettings buttonClassName={BUTTON} />
-          {remaining !== undefined && (
+          {/* Kept in place (with a placeholder) while the session starts: no shift on load. */}
+          {!gone && error === undefined && (
             <>
               <span
                 data-testid="time-left"
-                className="tabular-nums"
+                className="min-w-[11ch] text-right tabular-nums"
                 title="Time left in this session"
               >
-                {remaining} left
+                {remaining ?? '–:––'} left
               </span>
-              <button type="button" onClick={extend} disabled={busy} className={BUTTON}>
+              <button
+                type="button"
+                onClick={extend}
+                disabled={busy || remaining === undefined}
+                className={BUTTON}
+              >
                 Extend
               </button>
             </>
@@ -317,21 +352,27 @@ export function Terminal({ scenario }: { scenario: string }) {
               Start a new sandbox
             </button>
           ) : (
-            grant && (
-              <button
-                type="button"
-                onClick={reset}
-                disabled={busy}
-                className={BUTTON}
-                title="Throw this sandbox away and start a fresh one"
-              >
-                Reset
-              </button>
-            )
+            <button
+              type="button"
+              onClick={reset}
+              disabled={busy || !grant}
+              className={BUTTON}
+              title="Throw this sandbox away and start a fresh one"
+            >
+              Reset
+            </button>
           )}
         </span>
       </div>
       <BroadcastBanner broadcasts={Object.values(states).map((state) => state.broadcast)} />
+      {searching && (
+        <TerminalSearch
+          connection={() => connections.current.get(active)}
+          onClose={() => {
+            setSearching(false);
+          }}
+        />
+      )}
       {actionError !== undefined && (
         <p role="alert" className="m-4 rounded-md bg-amber-500/10 p-3 text-sm text-amber-200">
           {actionError}
@@ -358,6 +399,7 @@ export function Terminal({ scenario }: { scenario: string }) {
             onState={onState}
             onGone={onGone}
             onReset={startFresh}
+            onSearchKey={openSearch}
             register={register}
           />
         ))}

@@ -52,7 +52,11 @@ export interface TerminalConnection {
   focus(): void;
   /** Refits to the container, e.g. after its tab became visible again. */
   fit(): void;
+  /** Selects the next (or previous) match of `text` in the output and scrollback. */
   findNext(text: string): boolean;
+  findPrevious(text: string): boolean;
+  /** Drops the selection a search left. */
+  clearSearch(): void;
   dispose(): void;
 }
 
@@ -64,6 +68,8 @@ export interface ConnectOptions {
   onGone: () => void;
   /** An instructor reset the sandbox: the page should start a fresh session now. */
   onReset: () => void;
+  /** The learner pressed Ctrl+Shift+F in this terminal. */
+  onSearchKey: () => void;
 }
 
 /** A dark palette in both colour schemes: shell programs pick their colours for dark terminals. */
@@ -151,10 +157,18 @@ async function createXterm(container: HTMLElement) {
   return { term, fit, search };
 }
 
-/** Ctrl+Shift+C/V and Ctrl/Shift+Insert, the terminal conventions, since Ctrl+C is SIGINT. */
-function installClipboardKeys(term: XTerm): void {
+/**
+ * The terminal's own keys: Ctrl+Shift+C/V and Ctrl/Shift+Insert copy and paste (the terminal
+ * conventions, since Ctrl+C is SIGINT), and Ctrl+Shift+F opens the search.
+ */
+function installTerminalKeys(term: XTerm, onSearchKey: () => void): void {
   term.attachCustomKeyEventHandler((event) => {
     if (event.type !== 'keydown') return true;
+    if (event.ctrlKey && event.shiftKey && event.code === 'KeyF') {
+      event.preventDefault(); // not the browser's find-in-page
+      onSearchKey();
+      return false;
+    }
     const copy =
       (event.ctrlKey && event.shiftKey && event.code === 'KeyC') ||
       (event.ctrlKey && event.code === 'Insert');
@@ -207,7 +221,7 @@ export function connectTerminal(
     cleanups.push(() => {
       term.dispose();
     });
-    installClipboardKeys(term);
+    installTerminalKeys(term, options.onSearchKey);
     cleanups.push(
       subscribeTerminalSettings(() => {
         term.options.screenReaderMode = screenReaderMode();
@@ -456,6 +470,11 @@ export function connectTerminal(
       },
       fit: fitNow,
       findNext: (text) => search.findNext(text),
+      findPrevious: (text) => search.findPrevious(text),
+      clearSearch: () => {
+        search.clearDecorations();
+        term.clearSelection();
+      },
     };
     connect();
   };
@@ -472,6 +491,8 @@ export function connectTerminal(
     focus: () => live?.focus(),
     fit: () => live?.fit(),
     findNext: (text) => live?.findNext(text) ?? false,
+    findPrevious: (text) => live?.findPrevious(text) ?? false,
+    clearSearch: () => live?.clearSearch(),
     dispose() {
       if (isDisposed()) return;
       abort.abort();

@@ -1,0 +1,17 @@
+/** Summaries shared by the benchmarks. */
+
+export interface Latency {
+  p50: number;
+  p95: number;
+  p99: number;
+  samples: number;
+}
+
+/** Nearest-rank percentiles, in ms. */
+export function latency(samples: readonly number[]): Latency {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ??
+    NaN;
+  return { p50: at(50), p95: at(95), p99: at(99), samples: sorted.length };
+}
