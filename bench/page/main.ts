@@ -76,8 +76,9 @@ interface PageSummary {
   runs: number;
   timings: Record<Timing, Latency>;
   layoutShift: { max: number; p50: number };
-  /** What moved, over all runs: element, how many times, and the shift it added up to. */
-  shiftSources: { node: string; count: number; total: number }[];
+  /** What moved, over all runs: element, how many times, the shift it added up to, and one
+   *  example of its box before and after (x,y width x height). */
+  shiftSources: { node: string; count: number; total: number; from: string; to: string }[];
   errors: string[];
 }
 
@@ -225,21 +226,28 @@ function summarise(samples: (Sample | Error | undefined)[]): PageSummary {
   const errors = samples
     .filter((sample): sample is Error => sample instanceof Error)
     .map((error) => error.message);
+  // Browsers report timings in steps of 0.1 ms at best; more digits are float noise.
+  const tenths = (ms: number): number => Math.round(ms * 10) / 10;
   const timings = Object.fromEntries(
-    TIMINGS.map(([key]) => [key, latency(ok.map((sample) => sample[key]).filter(Number.isFinite))]),
+    TIMINGS.map(([key]) => {
+      const { p50, p95, p99, samples } = latency(
+        ok.map((sample) => sample[key]).filter(Number.isFinite),
+      );
+      return [key, { p50: tenths(p50), p95: tenths(p95), p99: tenths(p99), samples }];
+    }),
   ) as Record<Timing, Latency>;
   const shifts = latency(ok.map((sample) => sample.layoutShift));
-  const sources = new Map<string, { count: number; total: number }>();
+  const sources = new Map<string, { count: number; total: number; from: string; to: string }>();
   for (const shift of ok.flatMap((sample) => sample.shifts)) {
-    const seen = sources.get(shift.node) ?? { count: 0, total: 0 };
-    sources.set(shift.node, { count: seen.count + 1, total: seen.total + shift.value });
+    const seen = sources.get(shift.node) ?? { count: 0, total: 0, from: shift.from, to: shift.to };
+    sources.set(shift.node, { ...seen, count: seen.count + 1, total: seen.total + shift.value });
   }
   return {
     runs: ok.length,
     timings,
     layoutShift: { max: Math.max(0, ...ok.map((sample) => sample.layoutShift)), p50: shifts.p50 },
     shiftSources: [...sources]
-      .map(([node, { count, total }]) => ({ node, count, total }))
+      .map(([node, source]) => ({ node, ...source }))
       .sort((a, b) => b.total - a.total)
       .slice(0, 10),
     errors,
@@ -349,7 +357,7 @@ export async function runPageBench(argv: string[]): Promise<number> {
   for (const name of PAGES) {
     for (const source of summaries[name].shiftSources) {
       console.log(
-        `${PAGE_LABELS[name]} shifted ${source.node} ${source.count}× (total ${source.total.toFixed(4)})`,
+        `${PAGE_LABELS[name]} shifted ${source.node} ${source.count}× (total ${source.total.toFixed(4)}), e.g. ${source.from} → ${source.to}`,
       );
     }
     for (const error of summaries[name].errors)

@@ -318,15 +318,17 @@ export function Terminal({ scenario }: { scenario: string }) {
             <span aria-hidden>⌕</span>
           </button>
           <TerminalSettings buttonClassName={BUTTON} />
-          {/* Kept in place (with a placeholder) while the session starts: no shift on load. */}
+          {/* Kept in place while the session starts: wide enough for any time, left-aligned, and
+            one text node (as two, " left" would move when the time arrives), so neither the
+            controls nor the text move on load. */}
           {!gone && error === undefined && (
             <>
               <span
                 data-testid="time-left"
-                className="min-w-[11ch] text-right tabular-nums"
+                className="min-w-[11ch] tabular-nums"
                 title="Time left in this session"
               >
-                {remaining ?? '–:––'} left
+                {`${remaining ?? '--:--'} left`}
               </span>
               <button
                 type="button"
