@@ -50,7 +50,7 @@ function sandboxProcesses(): number[] {
     .map(Number);
 }
 
-/** Processes (the relay, crun) whose command line names `text`: those this lab started. */
+/** Processes (the console helper, crun) whose command line names `text`: those this lab started. */
 function processesMentioning(text: string): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))

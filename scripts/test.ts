@@ -4,7 +4,7 @@
  *
  * 1. format, lint and typecheck (each counts as one check);
  * 2. what the real-sandbox tests need: crun, debootstrap, a C compiler and Chromium (installed
- *    with apt when missing), the console relay and the image (built once, with progress), and a
+ *    with apt when missing), the console helper and the image (built once, with progress), and a
  *    production build of the pages for the browser tests;
  * 3. `nestbox scenario test scenarios`: every lesson step provably passable;
  * 4. vitest: unit, integration (real crun as root) and e2e (Debian's Chromium) projects.
@@ -121,7 +121,7 @@ async function main(): Promise<number> {
   const nestbox = [`${ROOT}bin/nestbox.mjs`];
   const ready =
     tally(await installMissingTools()) &&
-    (await check('console relay', process.execPath, ['scripts/build-relay.mjs', '--strict'])) &&
+    (await check('console helper', process.execPath, ['scripts/build-console.mjs', '--strict'])) &&
     (await run('image status', process.execPath, [...nestbox, 'image', 'status']).then(
       (ok) => ok || check('image build', process.execPath, [...nestbox, 'image', 'build']),
     )) &&

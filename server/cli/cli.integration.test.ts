@@ -58,7 +58,7 @@ describe('the nestbox command', () => {
     expect(result.stdout).toMatch(/^ok\s+cgroups\s+(v2|v1|hybrid)/m);
     expect(result.stdout).toMatch(/^ok\s+user namespaces/m);
     expect(result.stdout).toMatch(/^MISSING\s+crun\s+not found\n\s+fix: apt-get install -y crun/m);
-    expect(result.stdout).toMatch(/^ok\s+console relay/m);
+    expect(result.stdout).toMatch(/^ok\s+console helper/m);
     expect(result.stdout).toMatch(/^ok\s+image/m);
   });
 

@@ -20,7 +20,7 @@ Commands:
                        Lint scenarios: file:line errors and warnings, without starting anything.
   scenario test [DIR...]
                        Prove each scenario passable: per step, verify fails, solve runs, verify passes.
-  doctor               Check this machine: cgroups, crun, user namespaces, image, relay.
+  doctor               Check this machine: cgroups, crun, user namespaces, image, console helper.
   shell [-- CMD...]    A sandboxed shell in this terminal; with CMD, run it and exit with its status.
 
 Configuration comes from environment variables; see README.md.`;

@@ -17,7 +17,7 @@ import {
   missingControllers,
   parseCrunVersion,
 } from '../sandbox/preflight.js';
-import { relayPath } from '../sandbox/relay-path.js';
+import { consolePath } from '../sandbox/console-path.js';
 import { probeIdmappedMounts } from '../sandbox/rootfs.js';
 import { CONTAINER_PREFIX } from '../sandbox/sandbox.js';
 import { requiredControllers } from '../sandbox/resources.js';
@@ -185,15 +185,15 @@ function rootCheck(): Check {
       };
 }
 
-async function relayCheck(): Promise<Check> {
-  const path = relayPath();
-  if (await findExecutable(path)) return { name: 'console relay', ok: true, detail: path };
+async function consoleHelperCheck(): Promise<Check> {
+  const path = consolePath();
+  if (await findExecutable(path)) return { name: 'console helper', ok: true, detail: path };
   const compiler = await findExecutable(process.env.CC ?? 'cc');
   return {
-    name: 'console relay',
+    name: 'console helper',
     ok: false,
     detail: `${path} not built`,
-    fix: compiler ? 'npm run build:relay' : 'apt-get install -y gcc && npm run build:relay',
+    fix: compiler ? 'npm run build:console' : 'apt-get install -y gcc && npm run build:console',
     ...(compiler ? {} : { aptPackage: 'gcc' }),
   };
 }
@@ -270,7 +270,7 @@ export async function checkSystem(config: Config): Promise<Check[]> {
     crunCheck(config),
     commandCheck('unshare', 'unshare', 'util-linux', ['--version']),
     commandCheck('debootstrap', 'debootstrap', 'debootstrap', ['--version']),
-    relayCheck(),
+    consoleHelperCheck(),
     imageCheck(config),
     ioDiskCheck(config),
     rootfsCheck(config),

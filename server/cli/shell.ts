@@ -2,10 +2,11 @@
  * `nestbox shell [-- CMD...]`: a fresh sandbox attached to this terminal. It is also how the
  * sandbox is tested from outside the web UI, so it reports the command's exit status exactly.
  */
-import { spawn } from 'node:child_process';
+import { spawn as spawnChild } from 'node:child_process';
 import { constants } from 'node:os';
+import { spawn as spawnPty } from 'node-pty';
 import { loadConfig } from '../config.js';
-import { openSandboxHost } from '../sandbox/index.js';
+import { openSandboxHost, type CommandLine } from '../sandbox/index.js';
 
 export async function shell(command: string[]): Promise<number> {
   const config = loadConfig();
@@ -22,19 +23,55 @@ export async function shell(command: string[]): Promise<number> {
   process.on('SIGINT', ignore);
   process.on('SIGTERM', ignore);
   try {
-    const child = spawn(sandbox.start.file, sandbox.start.args, {
-      stdio: 'inherit',
-      env: sandbox.start.env,
-    });
-    return await new Promise<number>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('exit', (code, signal) => {
-        resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
-      });
-    });
+    return await (terminal ? runInPty(sandbox.start) : runWithOurStdio(sandbox.start));
   } finally {
     await sandbox.destroy();
     process.off('SIGINT', ignore);
     process.off('SIGTERM', ignore);
   }
+}
+
+function runWithOurStdio(command: CommandLine): Promise<number> {
+  const child = spawnChild(command.file, command.args, { stdio: 'inherit', env: command.env });
+  return new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
+    });
+  });
+}
+
+/**
+ * The sandbox takes the pty it runs in as its own terminal, so it gets a pty of ours (never the
+ * user's terminal), and this terminal is put in raw mode and copied to and from it, as ssh does:
+ * the sandbox's pty does the line discipline, echo and Ctrl-C included.
+ */
+function runInPty(command: CommandLine): Promise<number> {
+  const pty = spawnPty(command.file, command.args, {
+    name: process.env.TERM ?? 'xterm-256color',
+    cols: process.stdout.columns,
+    rows: process.stdout.rows,
+    env: command.env,
+    encoding: null,
+  });
+  const forwardInput = (data: Buffer): void => {
+    pty.write(data);
+  };
+  const forwardSize = (): void => {
+    pty.resize(process.stdout.columns, process.stdout.rows);
+  };
+  process.stdin.setRawMode(true);
+  process.stdin.on('data', forwardInput);
+  process.stdout.on('resize', forwardSize);
+  const output = pty.onData((data: string | Buffer) => process.stdout.write(data));
+  return new Promise<number>((resolve) => {
+    pty.onExit(({ exitCode, signal }) => {
+      output.dispose();
+      process.stdout.off('resize', forwardSize);
+      process.stdin.off('data', forwardInput);
+      process.stdin.setRawMode(false);
+      process.stdin.pause();
+      resolve(signal ? 128 + signal : exitCode);
+    });
+  });
 }

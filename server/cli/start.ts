@@ -88,9 +88,9 @@ export async function start(options: { dev: boolean }): Promise<number> {
   say('checking this machine...');
   let checks = await installMissingPackages(config, await checkSystem(config));
 
-  if (checks.some((check) => check.name === 'console relay' && !check.ok)) {
+  if (checks.some((check) => check.name === 'console helper' && !check.ok)) {
     const compiled = await runVisible(process.execPath, [
-      join(PROJECT_DIR, 'scripts/build-relay.mjs'),
+      join(PROJECT_DIR, 'scripts/build-console.mjs'),
       '--strict',
     ]);
     if (compiled === 0) checks = await checkSystem(config);

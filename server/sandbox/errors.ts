@@ -4,7 +4,7 @@ export type SandboxErrorCode =
   | 'runtime-missing'
   /** crun is older than the oldest version Nestbox is tested against. */
   | 'runtime-too-old'
-  | 'relay-missing'
+  | 'console-missing'
   | 'image-missing'
   | 'image-build-failed'
   /** No cgroup filesystem at all. */

@@ -36,7 +36,7 @@ async function sh(script: string): Promise<string> {
   return result.stdout;
 }
 
-/** Runs a command line as the sessions module would (here with pipes rather than a pty). */
+/** Runs a command line without a pty (terminal.integration.test.ts runs them in ptys). */
 function runCommandLine(line: CommandLine): Promise<{ code: number; stdout: string }> {
   const child = spawn(line.file, line.args, { env: line.env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
@@ -108,15 +108,6 @@ describe('exec', () => {
 });
 
 describe('execStart', () => {
-  it('runs a command in a pty of its own, through the relay', async () => {
-    const line = sandbox.execStart(['/bin/sh', '-c', 'tty; echo "term=$TERM"; exit 4'], {
-      terminal: true,
-    });
-    const { code, stdout } = await runCommandLine(line);
-    expect(code).toBe(4);
-    expect(stdout).toMatch(/^\/dev\/pts\/\d+\r\nterm=xterm-256color\r\n/);
-  });
-
   it('runs a command without a pty, hardened the same way', async () => {
     const line = sandbox.execStart(['/bin/sh', '-c', 'grep NoNewPrivs /proc/self/status; tty'], {
       terminal: false,

@@ -23,12 +23,8 @@ export interface ExecResult {
  * exactly what the first process got: user, capabilities, rlimits, no_new_privs and the
  * environment built from nothing.
  */
-export function execProcess(
-  base: OciProcess,
-  argv: readonly string[],
-  terminal: boolean,
-): OciProcess {
-  return { ...base, args: [...argv], terminal };
+export function execProcess(base: OciProcess, argv: readonly string[]): OciProcess {
+  return { ...base, args: [...argv] };
 }
 
 /** How long output may trail the exit of crun exec. */

@@ -22,7 +22,7 @@ import { prepareParentCgroup } from './parent-cgroup.js';
 import { checkControllers, checkRuntime, checkUserNamespaces } from './preflight.js';
 import { reapLeftovers } from './reaper.js';
 import type { RuntimeConfig } from './runtime.js';
-import { relayPath } from './relay-path.js';
+import { consolePath } from './console-path.js';
 import {
   idmapRootfs,
   probeIdmappedMounts,
@@ -96,13 +96,13 @@ async function requireLayout(): Promise<CgroupLayout> {
   );
 }
 
-async function requireRelay(): Promise<string> {
-  const relay = relayPath();
-  if (await findExecutable(relay)) return relay;
+async function requireConsoleHelper(): Promise<string> {
+  const helper = consolePath();
+  if (await findExecutable(helper)) return helper;
   throw new SandboxError(
-    'relay-missing',
-    `The console relay ${relay} is not built. Install a C compiler (apt-get install -y gcc) ` +
-      'and run: npm run build:relay',
+    'console-missing',
+    `The console helper ${helper} is not built. Install a C compiler (apt-get install -y gcc) ` +
+      'and run: npm run build:console',
   );
 }
 
@@ -193,7 +193,7 @@ async function chooseRootfs(
 export async function openSandboxHost(config: SandboxHostConfig): Promise<SandboxHost> {
   const layout = await requireLayout();
   const crunPath = await checkRuntime(config.crunPath);
-  const relay = await requireRelay();
+  const consoleHelper = await requireConsoleHelper();
   await checkUserNamespaces();
   const image = await requireImage(config.dataDir);
   const rootfs = image.rootfs;
@@ -232,7 +232,7 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
   const live = new Set<Sandbox>();
   const context = {
     ...teardown,
-    relay,
+    console: consoleHelper,
     rootfs: root.provider,
     skeleton: planSkeleton(await readImageTop(rootfs), OWN_TOP_LEVEL_MOUNTS),
     bundlesDir,

@@ -35,18 +35,19 @@ const HYBRID_STEP = 'umount /sys/fs/cgroup/unified';
 const WRAPPER_NAME = 'nestbox-crun';
 
 /**
- * crun's command line: direct, or in a private mount namespace when the host is hybrid or a
- * `setup` has something to mount there first.
+ * crun's command line: direct, or in a private mount namespace when the host is hybrid or there
+ * are `setups` to run there first. Each setup reads its own arguments as "$1", "$2"..., which are
+ * shifted off before the next one runs.
  */
 export function runtimeArgv(
   config: RuntimeConfig,
   args: readonly string[],
-  setup?: PrivateSetup,
+  setups: readonly PrivateSetup[] = [],
 ): string[] {
   const crun = [config.crunPath, '--root', config.stateDir, '--cgroup-manager=cgroupfs', ...args];
   const steps = [
     ...(config.layout === 'hybrid' ? [HYBRID_STEP] : []),
-    ...(setup ? [setup.script, `shift ${setup.args.length}`] : []),
+    ...setups.flatMap((setup) => [setup.script, `shift ${setup.args.length}`]),
   ];
   if (steps.length === 0) return crun;
   const script = [...steps, 'exec "$@"'].join(' && ');
@@ -60,7 +61,7 @@ export function runtimeArgv(
     '-c',
     script,
     WRAPPER_NAME,
-    ...(setup?.args ?? []),
+    ...setups.flatMap((setup) => setup.args),
     ...crun,
   ];
 }

@@ -8,6 +8,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { delegateV1, removeCgroupTree } from './cgroup-tree.js';
 import { SandboxError } from './errors.js';
+import { bindConsole, tabArgs } from './controlling-terminal.js';
 import { execProcess, ExecTimeoutError, runExec, type ExecResult } from './exec.js';
 import type { IdRange, IdRangeAllocator } from './ids.js';
 import { tightenLimits, type SandboxLimits } from './limits.js';
@@ -58,9 +59,9 @@ export interface Sandbox {
   /** Starts the sandbox and runs its first process in the foreground, until it exits. */
   readonly start: CommandLine;
   /**
-   * The command line that runs `argv` beside the first process (an extra terminal tab): in a
-   * pty of the sandbox's own, relayed like `start`, when `terminal` is true. The sandbox must
-   * be running.
+   * The command line that runs `argv` beside the first process (an extra terminal tab): run in
+   * a pty when `terminal` is true, which the command then has as its terminal, like `start`'s.
+   * The sandbox must be running.
    */
   execStart(argv: readonly string[], options: { terminal: boolean }): CommandLine;
   /** Runs a command beside the first process, to completion; the sandbox must be running. */
@@ -73,7 +74,8 @@ export interface Sandbox {
 
 /** What a host knows that each of its sandboxes needs. */
 export interface SandboxContext extends TeardownContext {
-  relay: string;
+  /** The nestbox-console helper (console/console.c). */
+  console: string;
   rootfs: RootfsProvider;
   /** The image's top level, which every sandbox's root (skeleton.ts) mirrors. */
   skeleton: SkeletonPlan;
@@ -96,6 +98,15 @@ const EXEC_OUTPUT_LIMIT_BYTES = 1024 * 1024;
 
 function destroyedError(id: string): SandboxError {
   return new SandboxError('destroyed', `Sandbox ${id} has been destroyed.`);
+}
+
+/**
+ * The command line that runs `runtime` (crun run or exec) in the pty node-pty gives it, handed to
+ * the sandbox by nestbox-console: the pty becomes the sandbox root's (its host ids) and no longer
+ * node-pty's child's controlling terminal, so that the shell can take it (controlling-terminal.ts).
+ */
+function handOverPty(consoleHelper: string, ids: IdRange, runtime: readonly string[]): string[] {
+  return [consoleHelper, String(ids.hostId), String(ids.hostId), '--', ...runtime];
 }
 
 /**
@@ -129,6 +140,7 @@ export async function createSandbox(
   const bundle = join(context.bundlesDir, id);
   const cgroupPath = `${context.parent}/${id}`;
   const rootLayer = rootLayerPaths(bundle);
+  const consoleFile = options.terminal ? join(bundle, 'console') : undefined;
   let spec: ReturnType<typeof buildSpec>;
   try {
     // Traversable for the skeleton root inside (skeleton.ts); every file in it is 0600.
@@ -141,7 +153,7 @@ export async function createSandbox(
       root: rootLayout(rootLayer, context.skeleton.imageDirs, lower),
       hostname: context.hostname,
       args: options.command ?? ['/bin/bash', '--login'],
-      terminal: options.terminal,
+      ...(consoleFile === undefined ? {} : { console: consoleFile }),
       idRange,
       cgroupsPath: cgroupPath,
       limits,
@@ -162,20 +174,16 @@ export async function createSandbox(
     throw new SandboxError('start-failed', `Cannot prepare sandbox ${id}.`, { cause: error });
   }
 
-  const consoleSocket = join(bundle, 'console.sock');
-  const mountRoot = mountRootLayer(rootLayer, limits);
-  const [file = context.relay, ...args] = options.terminal
-    ? [
-        context.relay,
-        consoleSocket,
-        '--',
-        ...runtimeArgv(
-          runtime,
-          ['run', '--console-socket', consoleSocket, '--bundle', bundle, id],
-          mountRoot,
-        ),
-      ]
-    : runtimeArgv(runtime, ['run', '--bundle', bundle, id], mountRoot);
+  const run = runtimeArgv(
+    runtime,
+    ['run', '--bundle', bundle, id],
+    [
+      mountRootLayer(rootLayer, limits),
+      ...(consoleFile === undefined ? [] : [bindConsole(consoleFile)]),
+    ],
+  );
+  const [file = runtime.crunPath, ...args] =
+    consoleFile === undefined ? run : handOverPty(context.console, idRange, run);
 
   let destroyed: Promise<void> | undefined;
   const sandbox: Sandbox = {
@@ -188,35 +196,13 @@ export async function createSandbox(
       if (destroyed) throw destroyedError(id);
       const processFile = tabProcessFile(
         bundle,
-        execProcess(spec.process, argv, execOptions.terminal),
+        execProcess(spec.process, execOptions.terminal ? tabArgs(argv) : argv),
       );
-      if (!execOptions.terminal) {
-        const [execFile = runtime.crunPath, ...rest] = runtimeArgv(runtime, [
-          'exec',
-          '--process',
-          processFile,
-          id,
-        ]);
-        return { file: execFile, args: rest, env: RUNTIME_ENV };
-      }
-      // Each tab gets its own socket: several may be starting at once.
-      const socket = join(bundle, `tab-${randomBytes(4).toString('hex')}.sock`);
-      return {
-        file: context.relay,
-        args: [
-          socket,
-          '--',
-          ...runtimeArgv(runtime, [
-            'exec',
-            '--process',
-            processFile,
-            '--console-socket',
-            socket,
-            id,
-          ]),
-        ],
-        env: RUNTIME_ENV,
-      };
+      const exec = runtimeArgv(runtime, ['exec', '--process', processFile, id]);
+      const [execFile = runtime.crunPath, ...rest] = execOptions.terminal
+        ? handOverPty(context.console, idRange, exec)
+        : exec;
+      return { file: execFile, args: rest, env: RUNTIME_ENV };
     },
     async exec(argv, execOptions = {}) {
       if (destroyed) throw destroyedError(id);
@@ -225,7 +211,7 @@ export async function createSandbox(
       const processFile = join(bundle, `${name}.json`);
       const pidFile = join(bundle, `${name}.pid`);
       try {
-        await writeFile(processFile, JSON.stringify(execProcess(spec.process, argv, false)), {
+        await writeFile(processFile, JSON.stringify(execProcess(spec.process, argv)), {
           mode: 0o600,
         });
         return await runExec(runtime, id, {

@@ -25,7 +25,7 @@ function specFor(layout: CgroupLayout): OciSpec {
     root: { rootfs: '/run/nestbox/bundles/nestbox-0123456789abcdef/root/rootfs', overlays: [] },
     hostname: 'nestbox',
     args: ['/bin/bash', '--login'],
-    terminal: true,
+    console: '/run/nestbox/bundles/nestbox-0123456789abcdef/console',
     idRange: { hostId: 1_000_065_536, size: 65536 },
     cgroupsPath: 'nestbox/nestbox-0123456789abcdef',
     limits: {
@@ -80,11 +80,11 @@ describe.each<CgroupLayout>(['v2', 'hybrid', 'v1'])('a %s sandbox spec', (layout
 });
 
 describe('exec processes', () => {
-  it('carry the first process hardening, with their own args and terminal', () => {
+  it('carry the first process hardening, with their own args', () => {
     const base = specFor('hybrid').process;
-    const tab = execProcess(base, ['/bin/bash', '--login'], true);
-    expect(tab).toEqual({ ...base, args: ['/bin/bash', '--login'], terminal: true });
-    const verify = execProcess(base, ['sh', '-c', 'exit 0'], false);
+    const tab = execProcess(base, ['/bin/bash', '--login']);
+    expect(tab).toEqual({ ...base, args: ['/bin/bash', '--login'] });
+    const verify = execProcess(base, ['sh', '-c', 'exit 0']);
     expect(verify.noNewPrivileges).toBe(true);
     expect(verify.rlimits).toEqual(base.rlimits);
     expect(verify.env).toEqual(base.env);

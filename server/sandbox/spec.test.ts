@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config.js';
+import { consoleMount } from './controlling-terminal.js';
 import { V1_CONTROLLERS, cgroupDirs, cgroupFile, type CgroupLayout } from './cgroups.js';
 import { IdRangeAllocator, type IdRange } from './ids.js';
 import type { SandboxLimits } from './limits.js';
@@ -18,6 +19,7 @@ const MIB = 1024 * 1024;
 const ROOTFS = '/var/lib/nestbox/images/base/rootfs';
 const LAYER = '/run/nestbox/bundles/nestbox-0123456789abcdef/root';
 const SKELETON = `${LAYER}/rootfs`;
+const CONSOLE = '/run/nestbox/bundles/nestbox-0123456789abcdef/console';
 
 /** The root of `dirs`, each overlaid on the image's own (idmapped, or a shifted copy's). */
 function root(dirs: readonly string[], idmapped = true): RootLayout {
@@ -58,7 +60,7 @@ function input(overrides: Partial<SpecInput> = {}): SpecInput {
     root: root(['etc', 'usr', 'var']),
     hostname: 'nestbox',
     args: ['/bin/bash', '--login'],
-    terminal: true,
+    console: CONSOLE,
     idRange: { hostId: 1_000_131_072, size: 65536 },
     cgroupsPath: 'nestbox/nestbox-0123456789abcdef',
     limits: LIMITS,
@@ -177,10 +179,12 @@ describe('buildSpec', () => {
     expect(memory).toEqual({ limit: 128 * MIB });
   });
 
-  it('makes the root the writable skeleton and mounts nothing of the host but the image', () => {
+  it('makes the root the writable skeleton and mounts nothing of the host but the image and its pty', () => {
     const spec = buildSpec(input());
     expect(spec.root).toEqual({ path: SKELETON, readonly: false });
-    for (const entry of spec.mounts.filter((candidate) => candidate.type === 'bind')) {
+    const binds = spec.mounts.filter((candidate) => candidate.type === 'bind');
+    expect(binds).toContainEqual(consoleMount(CONSOLE));
+    for (const entry of binds.filter((candidate) => candidate.destination !== '/dev/console')) {
       expect(entry.source.startsWith(`${ROOTFS}/`), entry.source).toBe(true);
     }
   });
@@ -210,7 +214,7 @@ describe('buildSpec', () => {
   });
 
   it('binds each shared image directory read-only with an idmap, then overlays it there', () => {
-    const spec = buildSpec(input({ root: root(['etc', 'usr']) }));
+    const spec = buildSpec(input({ root: root(['etc', 'usr']), console: undefined }));
     const layered = spec.mounts.filter((entry) => ['bind', 'overlay'].includes(entry.type));
     expect(layered.map((entry) => `${entry.type} ${entry.destination}`)).toEqual([
       'bind /etc',
@@ -235,7 +239,7 @@ describe('buildSpec', () => {
   });
 
   it('overlays a uid-shifted copy directly, with no idmap and no bind', () => {
-    const spec = buildSpec(input({ root: root(['usr'], false) }));
+    const spec = buildSpec(input({ root: root(['usr'], false), console: undefined }));
     expect(spec.mounts.filter((entry) => entry.type === 'bind')).toEqual([]);
     expect(mount(spec, '/usr', 'overlay')?.options).toEqual(
       expect.arrayContaining([`lowerdir=${ROOTFS}/usr`, 'nosuid', 'nodev']),
@@ -387,11 +391,20 @@ describe('buildSpec', () => {
     }
   });
 
-  it('runs the given command, with a terminal only when asked', () => {
-    const shell = buildSpec(input()).process;
-    expect(shell).toMatchObject({ args: ['/bin/bash', '--login'], terminal: true });
-    const batch = buildSpec(input({ args: ['/bin/true'], terminal: false })).process;
-    expect(batch).toMatchObject({ args: ['/bin/true'], terminal: false });
+  it('runs the given command, taking the handed-over pty as its terminal only when asked', () => {
+    const shell = buildSpec(input());
+    // Never crun's own console: it would need a relay between two ptys.
+    expect(shell.process.terminal).toBe(false);
+    expect(shell.process.args.slice(-2)).toEqual(['/bin/bash', '--login']);
+    expect(shell.process.args.slice(0, 3)).toEqual([
+      '/bin/sh',
+      '-c',
+      expect.stringContaining('<>/dev/console'),
+    ]);
+    expect(shell.mounts).toContainEqual(consoleMount(CONSOLE));
+    const batch = buildSpec(input({ args: ['/bin/true'], console: undefined }));
+    expect(batch.process).toMatchObject({ args: ['/bin/true'], console: undefined });
+    expect(batch.mounts.map((mount) => mount.destination)).not.toContain('/dev/console');
   });
 
   it('uses the relative cgroup path it was given', () => {
@@ -520,18 +533,20 @@ describe('runtimeArgv', () => {
     expect(zero).not.toBe('/usr/bin/crun');
     expect(argv[argv.length - direct.length - 2]).toBe(script);
   });
-  it('runs a setup in the private mount namespace first, with its own arguments', () => {
+  it('runs setups in the private mount namespace first, each with its own arguments', () => {
     const setup = { script: 'mount -t tmpfs -o "$2" x "$1"', args: ['/b/root', 'size=1'] };
+    const second = { script: 'touch "$1"', args: ['/b/file'] };
     const direct = runtimeArgv({ ...base, layout: 'v2' }, args);
     for (const layout of ['v2', 'hybrid'] as const) {
-      const argv = runtimeArgv({ ...base, layout }, args, setup);
+      const argv = runtimeArgv({ ...base, layout }, args, [setup, second]);
       expect(argv.slice(0, 4)).toEqual(['unshare', '--mount', '--propagation', 'private']);
       const script = argv[argv.indexOf('-c') + 1] ?? '';
-      expect(script).toContain(setup.script);
       expect(script.includes('umount /sys/fs/cgroup/unified')).toBe(layout === 'hybrid');
-      // The setup's arguments are shifted off before crun is exec'd with the rest.
-      expect(script).toMatch(/&& shift 2 && exec "\$@"$/);
-      expect(argv.slice(-direct.length - 2)).toEqual([...setup.args, ...direct]);
+      // Each setup's arguments are shifted off before the next runs, and crun gets the rest.
+      expect(script).toContain(
+        `${setup.script} && shift 2 && ${second.script} && shift 1 && exec "$@"`,
+      );
+      expect(argv.slice(-direct.length - 3)).toEqual([...setup.args, ...second.args, ...direct]);
     }
   });
 });

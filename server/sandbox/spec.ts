@@ -5,6 +5,7 @@
  * unit-tested without root. Each section below is one small step, in the order crun applies
  * them, in the spirit of nsjail's containProc.
  */
+import { consoleMount, firstProcessArgs } from './controlling-terminal.js';
 import type { SandboxLimits } from './limits.js';
 import type { OciMount, OciSpec } from './oci.js';
 import { ociResources, type ResourceHost } from './resources.js';
@@ -36,8 +37,10 @@ export interface SpecInput {
   hostname: string;
   /** The sandbox's first process (its pid 1). */
   args: readonly string[];
-  /** True to give the process a pty (sent over --console-socket); false to inherit stdio. */
-  terminal: boolean;
+  /** When the process's stdio is a pty handed over by nestbox-console: where bindConsole binds
+   *  it, to be the process's controlling terminal (controlling-terminal.ts). Unset for plain
+   *  inherited stdio. */
+  console?: string;
   /** Container root maps to host uid/gid `hostId`, and the next `size - 1` ids follow it. */
   idRange: { hostId: number; size: number };
   /** Relative cgroup path, so every sandbox lands under one parent cgroup. */
@@ -206,6 +209,7 @@ function mounts(input: SpecInput): OciMount[] {
   ];
   return [
     ...kernelFilesystems,
+    ...(input.console === undefined ? [] : [consoleMount(input.console)]),
     ...input.root.overlays.flatMap((dir) => overlaidDir(input.root, dir)),
     ...scratch,
   ];
@@ -217,9 +221,11 @@ export function buildSpec(input: SpecInput): OciSpec {
   return {
     ociVersion: '1.0.2',
     process: {
-      terminal: input.terminal,
+      // crun's own console (terminal: true) would need a relay between its pty and node-pty's;
+      // the sandbox takes node-pty's pty instead (controlling-terminal.ts).
+      terminal: false,
       user: { uid: 0, gid: 0 },
-      args: [...input.args],
+      args: input.console === undefined ? [...input.args] : firstProcessArgs(input.args),
       env: sandboxEnvironment(input.hostname),
       cwd: '/root',
       capabilities: {
