@@ -10,7 +10,7 @@ import { runInNewContext } from 'node:vm';
 export interface TreeMemory {
   /** RSS of the server's main process. */
   mainRssKB: number;
-  /** PSS of the server's other processes that are not shells (relays, crun, session helpers). */
+  /** PSS of the server's other processes that are not shells (crun, session helpers). */
   helpersPssKB: number;
   /** PSS of the shells: bash on the host, or anything inside a Nestbox sandbox. */
   shellsPssKB: number;
