@@ -50,7 +50,7 @@ export type { RootfsMode } from './rootfs.js';
 export interface SandboxHostConfig {
   /** Holds the cached image (see image.ts). */
   dataDir: string;
-  /** Holds bundles, console sockets and crun's state; a tmpfs such as /run is ideal. One per
+  /** Holds bundles and crun's state; a tmpfs such as /run is ideal. One per
    *  server: start-up reaps everything in it. */
   runDir: string;
   crunPath: string;
