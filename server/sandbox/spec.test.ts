@@ -403,7 +403,7 @@ describe('buildSpec', () => {
     ]);
     expect(shell.mounts).toContainEqual(consoleMount(CONSOLE));
     const batch = buildSpec(input({ args: ['/bin/true'], console: undefined }));
-    expect(batch.process).toMatchObject({ args: ['/bin/true'], console: undefined });
+    expect(batch.process).toMatchObject({ args: ['/bin/true'], terminal: false });
     expect(batch.mounts.map((mount) => mount.destination)).not.toContain('/dev/console');
   });
 
