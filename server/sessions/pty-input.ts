@@ -5,7 +5,7 @@
  * core. Here a full pty is retried on a backing-off timer, and the caller learns when to hold
  * back (`write` returns 'hold') and when to go on (`onDrain`).
  */
-import { write as writeFd } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { Emitter, type Disposable } from './disposable.js';
 import { InputQueue, type InputLimits } from './input-queue.js';
 
@@ -26,8 +26,7 @@ export type InputAdmission = 'taken' | 'hold' | 'refused';
 export class PtyInput {
   private readonly queue: InputQueue;
   private readonly drainEmitter = new Emitter<void>();
-  /** A write is in the thread pool, or a retry is waiting on its timer. */
-  private busy = false;
+  /** Set while a full pty waits to be tried again. */
   private retryTimer: NodeJS.Timeout | undefined;
   private retryMs = 0;
   /** The source was told to hold back and waits for `onDrain`. */
@@ -71,40 +70,34 @@ export class PtyInput {
     this.drainEmitter.clear();
   }
 
+  /**
+   * Writes until the queue is empty or the pty is full. The master is non-blocking (node-pty
+   * makes it so), so each write returns at once: in the thread pool instead (fs.write), every
+   * keystroke would pay two thread hand-offs on its way to the shell.
+   */
   private writeNext(): void {
-    if (this.busy || this.closed) return;
-    const data = this.queue.next(WRITE_BYTES);
-    if (!data) {
-      if (this.holding) {
-        this.holding = false;
-        this.drainEmitter.emit();
-      }
-      return;
-    }
-    this.busy = true;
-    writeFd(this.fd, data, 0, data.length, null, (error, written) => {
-      this.busy = false;
-      if (this.closed) return;
-      if (error?.code === 'EAGAIN') {
-        this.retryLater();
-        return;
-      }
-      if (error) {
+    if (this.retryTimer !== undefined || this.closed) return;
+    for (let data = this.queue.next(WRITE_BYTES); data; data = this.queue.next(WRITE_BYTES)) {
+      try {
+        this.queue.consumed(writeSync(this.fd, data));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') this.retryLater();
         // EIO: the shell's side of the pty is closed, it is exiting; nothing more can be written.
-        this.close();
+        else this.close();
         return;
       }
       this.retryMs = 0;
-      this.queue.consumed(written);
-      this.writeNext();
-    });
+    }
+    if (this.holding) {
+      this.holding = false;
+      this.drainEmitter.emit();
+    }
   }
 
   private retryLater(): void {
     this.retryMs = Math.min(MAX_RETRY_MS, this.retryMs * 2 || 1);
-    this.busy = true;
     this.retryTimer = setTimeout(() => {
-      this.busy = false;
+      this.retryTimer = undefined;
       this.writeNext();
     }, this.retryMs);
   }

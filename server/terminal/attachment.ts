@@ -14,11 +14,11 @@ import type { Disposable } from '../sessions/disposable.js';
 import { endMessage, type Session } from '../sessions/session.js';
 import type { Terminal } from '../sessions/terminal.js';
 import { OutputBatcher, type BatchPolicy } from './batcher.js';
-import { FlowController, type Watermarks } from './flow-control.js';
+import { FlowController, type FlowPolicy } from './flow-control.js';
 
 export interface AttachmentPolicy {
   batch: BatchPolicy;
-  flow: Watermarks;
+  flow: FlowPolicy;
   /** A client this many bytes behind in the socket itself is dead or hostile: disconnect it. */
   maxBufferedBytes: number;
   /** Replay is sent in frames of at most this size. */
@@ -60,17 +60,11 @@ export class Attachment {
     private readonly policy: AttachmentPolicy,
     private readonly hooks: AttachmentHooks = {},
   ) {
-    this.flow = new FlowController(
-      policy.flow,
-      () => {
-        terminal.pause();
-      },
-      () => {
-        terminal.resume();
-      },
-    );
+    this.flow = new FlowController(policy.flow, terminal, (frame) => {
+      this.sendFrame(frame);
+    });
     this.batcher = new OutputBatcher(policy.batch, (data) => {
-      this.sendOutput(data);
+      this.flow.send(data);
     });
   }
 
@@ -85,7 +79,7 @@ export class Attachment {
       expiresAt: this.session.expiresAt,
     });
     for (let at = 0; at < replay.data.length; at += this.policy.replayChunkBytes) {
-      this.sendOutput(replay.data.subarray(at, at + this.policy.replayChunkBytes));
+      this.flow.send(replay.data.subarray(at, at + this.policy.replayChunkBytes));
     }
     this.session.attached();
     if (this.session.viewers > 0) this.send({ type: 'viewers', viewers: this.session.viewers });
@@ -104,7 +98,7 @@ export class Attachment {
         this.flow.setAcksUnreadable(false);
       }),
       this.terminal.onExit((code) => {
-        this.batcher.flush();
+        this.flushOutput();
         this.send({ type: 'exit', code });
         this.ws.close(CLOSE.normal, 'shell exited');
       }),
@@ -116,7 +110,7 @@ export class Attachment {
       }),
       this.session.onEnd((reason) => {
         if (reason === 'exited') return; // the terminal's own exit message says it
-        this.batcher.flush();
+        this.flushOutput();
         const code = reason === 'reset' ? 'session-reset' : 'session-ended';
         this.send({ type: 'error', code, message: endMessage(reason) });
         this.ws.close(CLOSE_CODES.sessionEnded, reason);
@@ -194,14 +188,19 @@ export class Attachment {
     }
   }
 
-  private sendOutput(data: Buffer): void {
+  /** The last output before the connection closes goes out whatever the window. */
+  private flushOutput(): void {
+    this.batcher.flush();
+    this.flow.flush();
+  }
+
+  private sendFrame(frame: Buffer): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.policy.maxBufferedBytes) {
       this.ws.close(CLOSE.policy, 'client too slow');
       return;
     }
-    this.ws.send(data, { binary: true });
-    this.flow.sent(data.length);
-    this.hooks.sentBytes?.(data.length);
+    this.ws.send(frame, { binary: true });
+    this.hooks.sentBytes?.(frame.length);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The transport's tuning, in one place. The figures come from design.md §5: batching at 3 ms
- * or 64 KiB, flow control at 256 KiB / 64 KiB unacked, a small maximum frame.
+ * or 64 KiB, flow control at up to 256 KiB unacked, a small maximum frame.
  */
 export const TRANSPORT_DEFAULTS = {
   /** Largest frame a client may send; keystrokes and pastes are far smaller. */
@@ -11,7 +11,9 @@ export const TRANSPORT_DEFAULTS = {
   heartbeatIntervalMs: 30_000,
   replayChunkBytes: 64 * 1024,
   batch: { delayMs: 3, maxBytes: 64 * 1024 },
-  flow: { highBytes: 256 * 1024, lowBytes: 64 * 1024 },
+  /** 20 ms of a slow client's rendering ahead of a Ctrl-C; the least window takes a browser's
+   *  acks, coalesced to 32 KiB or 20 ms (app/learn/[slug]/terminal-connection.ts), a few at a time. */
+  flow: { maxWindowBytes: 256 * 1024, minWindowBytes: 32 * 1024, aheadMs: 20 },
   /** How often an attached client is sent its sandbox's resource usage (the `stats` message). */
   statsIntervalMs: 1000,
 } as const;
