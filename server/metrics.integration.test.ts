@@ -107,8 +107,11 @@ describe('/metrics after real traffic', () => {
     );
     expect(sample(text, 'nestbox_terminal_bytes_out_total')).toBeGreaterThan(0);
     expect(sample(text, 'nestbox_websocket_rejected_total{reason="origin"}')).toBe(1);
-    // The default process metrics, under the lab prefix.
-    expect(text).toMatch(/^nestbox_process_\w*resident_memory_bytes \d+/m);
+    // The default process metrics, under their standard names (no prefix doubled onto them).
+    expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(sample(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(text).toMatch(/^# TYPE nodejs_eventloop_lag_seconds gauge$/m);
+    expect(text).not.toMatch(/^nestbox_process_/m);
 
     await terminal.close();
     await fetch(`${lab.url}/api/sessions/${sessionId}`, {
