@@ -5,6 +5,7 @@ import { readdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../server/config.js';
+import { openStore } from '../server/store/index.js';
 import { launchChromium, terminalText } from './browser.js';
 import { startLabServer, type RunningLab } from './lab-server.js';
 
@@ -213,6 +214,14 @@ describe('the lesson page', () => {
     await expect
       .poll(() => page.getByTestId('progress-text').innerText())
       .toBe('2 of 2 steps done');
+    // Server and pages both kept it in the lab's NESTBOX_DB, not the data directory's database.
+    const store = openStore(lab.databasePath);
+    try {
+      const saved = store.allProgress().find((entry) => entry.scenario === 'hello-sandbox');
+      expect(saved?.passedSteps).toContain(2);
+    } finally {
+      store.close();
+    }
     await page.close();
   });
 

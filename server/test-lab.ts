@@ -1,6 +1,6 @@
 /**
  * The real lab (startLab, API only) for an integration test file: started before its tests,
- * closed after them with its parent cgroup removed.
+ * closed after them with its parent cgroup removed, on a temporary database of its own.
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
@@ -8,6 +8,7 @@ import { loadConfig, type Config } from './config.js';
 import { startLab, type Lab } from './lab.js';
 import { silentLogger, type Logger } from './log.js';
 import { removeParentCgroup } from './sandbox/test-helpers.js';
+import { temporaryDatabase } from './store/temporary.js';
 
 export interface TestLab {
   /** Loaded from this process's environment, `env` on top, on 127.0.0.1 and a free port. */
@@ -24,10 +25,12 @@ export function labForThisFile(
   env: Record<string, string>,
   logger: Logger = silentLogger(),
 ): TestLab {
+  const database = temporaryDatabase();
   const config = loadConfig({
     ...process.env,
     HOST: '127.0.0.1',
     PORT: '0',
+    NESTBOX_DB: database.path,
     ...env,
   });
   let running: Lab | undefined;
@@ -46,6 +49,7 @@ export function labForThisFile(
       await running.close();
       await removeParentCgroup(running.layout, config.cgroupParent);
     }
+    database.remove();
   });
 
   return {
