@@ -9,7 +9,7 @@
  * machine (2 cores) they take about 27 s, 4 at a time (create median 55 ms, end median 42 ms).
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, type Dirent } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NestboxClient } from '../bench/terminal/transports.js';
 import { cgroupHierarchies } from './sandbox/cgroups.js';
@@ -101,14 +101,15 @@ async function leftoverCgroups(): Promise<string[]> {
   const left: string[] = [];
   for (const hierarchy of await cgroupHierarchies(lab().layout)) {
     const parent = `${hierarchy}/${config.cgroupParent}`;
-    let entries: string[];
+    // One readdir with types: a sandbox ending meanwhile must not fail a separate stat.
+    let entries: Dirent[];
     try {
-      entries = readdirSync(parent);
+      entries = readdirSync(parent, { withFileTypes: true });
     } catch {
       continue;
     }
     for (const entry of entries) {
-      if (statSync(`${parent}/${entry}`).isDirectory()) left.push(`${parent}/${entry}`);
+      if (entry.isDirectory()) left.push(`${parent}/${entry.name}`);
     }
   }
   return left;
