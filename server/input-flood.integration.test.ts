@@ -5,7 +5,7 @@
  * sender down), the flooded shell must answer again after Ctrl-C, and another learner must
  * still be served normally. The server runs in this process, so its RSS is ours to sample.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { liveBytes } from '../bench/terminal/memory.js';
 import { NestboxClient } from '../bench/terminal/transports.js';
@@ -18,6 +18,14 @@ const { lab } = labForThisFile({
   NESTBOX_CGROUP_PARENT: 'nestbox-it-flood',
   NESTBOX_ID_BASE: '1980000000',
   NESTBOX_ALLOWED_ORIGINS: ORIGIN,
+});
+/**
+ * Ending a session mid-flood closes its pty while input is still queued for it: nothing may be
+ * written after that (node-pty's own writer reported it as "Unhandled pty write error EBADF").
+ */
+const consoleErrors = vi.spyOn(console, 'error');
+afterAll(() => {
+  expect(consoleErrors.mock.calls).toEqual([]);
 });
 const FRAME = Buffer.alloc(32 * 1024, 'a').toString();
 const FLOOD_BYTES = 64 * 1024 * 1024;
