@@ -4,11 +4,11 @@
  * time, shadows their terminal, resets their sandbox and broadcasts to them; and a fork bomb
  * shows as the learner's pids climbing to the sandbox's pids limit, which holds it.
  */
-import type { Browser, Page } from 'playwright';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../server/config.js';
-import { launchChromium, terminalText } from './browser.js';
-import { startLabServer, type RunningLab } from './lab-server.js';
+import { terminalText } from './browser.js';
+import { labAndBrowserForThisFile } from './lab-and-browser.js';
 
 // A run directory, cgroup parent and uid base of its own, so this server's start-up reaping never
 // touches the sandboxes of another lab or test on the same machine.
@@ -23,18 +23,7 @@ const LAB_ENV = {
   NESTBOX_SESSION_MINUTES: '5',
 };
 const config = loadConfig({ ...process.env, ...LAB_ENV });
-let lab: RunningLab;
-let browser: Browser;
-
-beforeAll(async () => {
-  lab = await startLabServer(LAB_ENV);
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser.close();
-  await lab.stop();
-});
+const { lab, browser } = labAndBrowserForThisFile(LAB_ENV);
 
 /** The "current / max" reading of the pids graph. */
 async function pids(page: Page): Promise<{ current: number; max: number }> {
@@ -46,8 +35,8 @@ async function pids(page: Page): Promise<{ current: number; max: number }> {
 
 describe('the instructor roster', () => {
   it('is signed into with the token and shows a learner who opens a lesson', async () => {
-    const instructor = await browser.newPage();
-    await instructor.goto(`${lab.url}/instructor`);
+    const instructor = await browser().newPage();
+    await instructor.goto(`${lab().url}/instructor`);
     await instructor.getByLabel('Instructor token').fill('not-the-token');
     await instructor.getByRole('button', { name: 'Sign in' }).click();
     await expect
@@ -57,8 +46,8 @@ describe('the instructor roster', () => {
     await instructor.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => instructor.getByTestId('roster').count()).toBe(1);
 
-    const learner = await browser.newPage();
-    await learner.goto(`${lab.url}/learn/hello-sandbox`);
+    const learner = await browser().newPage();
+    await learner.goto(`${lab().url}/learn/hello-sandbox`);
     await expect.poll(() => terminalText(learner), { timeout: 20_000 }).toMatch(/root@nestbox/);
     const row = instructor.getByTestId('roster').locator('tbody tr', { hasText: 'hello-sandbox' });
     await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
@@ -119,8 +108,8 @@ describe('the instructor roster', () => {
     await expect.poll(() => banner.count(), { timeout: 10_000 }).toBe(1);
     await learner.getByRole('button', { name: "Dismiss the instructor's message" }).click();
     await expect.poll(() => banner.count()).toBe(0);
-    const latecomer = await browser.newPage();
-    await latecomer.goto(`${lab.url}/learn/hello-sandbox`);
+    const latecomer = await browser().newPage();
+    await latecomer.goto(`${lab().url}/learn/hello-sandbox`);
     await expect
       .poll(() => latecomer.getByTestId('broadcast').innerText(), { timeout: 20_000 })
       .toContain(text);
@@ -132,8 +121,8 @@ describe('the instructor roster', () => {
 
 describe('the Resources panel', () => {
   it('shows pids rising to the limit during a fork bomb, and falling once it is killed', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    const page = await browser().newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${lab().url}/learn/hello-sandbox`);
     await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/root@nestbox/);
 
     await page.getByText('Resources', { exact: true }).click();

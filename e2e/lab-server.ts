@@ -1,16 +1,20 @@
 /**
  * Starts the real lab server (server/main.ts, production pages) on a free port for browser
- * tests, and stops it with SIGTERM the way an operator would.
+ * tests, on a temporary progress database of its own, and stops it with SIGTERM the way an
+ * operator would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { temporaryDatabase } from '../server/store/temporary.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface RunningLab {
   url: string;
   process: ChildProcess;
+  /** NESTBOX_DB of this server: removed once it has exited. */
+  databasePath: string;
   /** Everything the server printed so far. */
   output(): string;
   stop(): Promise<number | null>;
@@ -32,10 +36,20 @@ function freePort(): Promise<number> {
 
 export async function startLabServer(env: Record<string, string> = {}): Promise<RunningLab> {
   const port = await freePort();
+  const database = temporaryDatabase();
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ...env,
+      NESTBOX_DB: database.path,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.once('exit', () => {
+    database.remove();
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -66,6 +80,7 @@ export async function startLabServer(env: Record<string, string> = {}): Promise<
   return {
     url: `http://127.0.0.1:${port}`,
     process: child,
+    databasePath: database.path,
     output: () => output,
     stop: () => {
       child.kill('SIGTERM');

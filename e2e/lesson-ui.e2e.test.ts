@@ -5,10 +5,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContextOptions, Page, WebSocketRoute } from 'playwright';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, terminalText } from './browser.js';
-import { startLabServer, type RunningLab } from './lab-server.js';
+import type { BrowserContextOptions, Page, WebSocketRoute } from 'playwright';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { terminalText } from './browser.js';
+import { labAndBrowserForThisFile } from './lab-and-browser.js';
 
 // Its own run directory, cgroup parent and uid base: no other lab or test reaps these sandboxes.
 const LAB_ENV = {
@@ -18,23 +18,18 @@ const LAB_ENV = {
   NESTBOX_MAX_SESSIONS_PER_CLIENT: '20',
 };
 const SCREENSHOTS = fileURLToPath(new URL('screenshots/', import.meta.url));
-let lab: RunningLab;
-let browser: Browser;
+const { lab, browser } = labAndBrowserForThisFile(LAB_ENV);
 
-beforeAll(async () => {
+beforeAll(() => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  lab = await startLabServer(LAB_ENV);
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser.close();
-  await lab.stop();
 });
 
 /** A fresh learner (own cookie and storage) on a page of its own. */
 async function freshPage(options: BrowserContextOptions = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  const context = await browser().newContext({
+    viewport: { width: 1280, height: 800 },
+    ...options,
+  });
   return context.newPage();
 }
 
@@ -57,7 +52,7 @@ async function waitForPrompt(page: Page): Promise<void> {
 /** A fresh learner on a lesson whose shell shows its prompt, with the terminal focused. */
 async function lessonShell(options: BrowserContextOptions = {}): Promise<Page> {
   const page = await freshPage(options);
-  await page.goto(`${lab.url}/learn/hello-sandbox`);
+  await page.goto(`${lab().url}/learn/hello-sandbox`);
   await waitForPrompt(page);
   await page.getByTestId('terminal').click();
   return page;
@@ -66,7 +61,7 @@ async function lessonShell(options: BrowserContextOptions = {}): Promise<Page> {
 describe('the lesson UI', () => {
   it('filters catalog cards by search words, shows an empty state, and Escape clears', async () => {
     const page = await freshPage();
-    await page.goto(lab.url);
+    await page.goto(lab().url);
     const all = await cardTitles(page);
     expect(all.length).toBeGreaterThan(3);
     await page.screenshot({ path: `${SCREENSHOTS}catalog.png`, fullPage: true });
@@ -99,7 +94,7 @@ describe('the lesson UI', () => {
         );
       });
     });
-    await page.goto(lab.url);
+    await page.goto(lab().url);
     const html = page.locator('html');
     const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     const toggle = page.getByTestId('theme-toggle');
@@ -129,14 +124,14 @@ describe('the lesson UI', () => {
 
   it('follows a dark system before any choice is made', async () => {
     const page = await freshPage({ colorScheme: 'dark' });
-    await page.goto(lab.url);
+    await page.goto(lab().url);
     await expect.poll(() => darkClass(page)).toBe(true);
     await closePage(page);
   });
 
   it('works on a 390x844 phone: the step and a working terminal are both there', async () => {
     const page = await freshPage({ viewport: { width: 390, height: 844 }, hasTouch: true });
-    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await page.goto(`${lab().url}/learn/hello-sandbox`);
     await page.getByRole('button', { name: 'Start' }).click();
     await expect
       .poll(() => page.getByRole('heading', { level: 2 }).innerText())
@@ -167,7 +162,7 @@ describe('the lesson UI', () => {
 
   it('moves the split with the keyboard and remembers it after a reload', async () => {
     const page = await freshPage();
-    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await page.goto(`${lab().url}/learn/hello-sandbox`);
     const separator = page.getByRole('separator', { name: /Resize the steps/ });
     expect(await separator.getAttribute('aria-orientation')).toBe('vertical');
     expect(await separator.getAttribute('aria-valuenow')).toBe('40');
@@ -197,7 +192,7 @@ describe('the lesson UI', () => {
 
   it('moves between steps, focuses the terminal and lists shortcuts from the keyboard', async () => {
     const page = await freshPage();
-    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await page.goto(`${lab().url}/learn/hello-sandbox`);
     await waitForPrompt(page);
     const stepTitle = () => page.getByRole('heading', { level: 2 }).first().innerText();
     await page.getByRole('heading', { level: 1 }).click(); // focus on the page, not the terminal
@@ -228,7 +223,7 @@ describe('the lesson UI', () => {
 
   it('turns on xterm screen-reader mode from the terminal settings, and remembers it', async () => {
     const page = await freshPage();
-    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await page.goto(`${lab().url}/learn/hello-sandbox`);
     await waitForPrompt(page);
     const mirror = page.locator('[data-testid="terminal"] .xterm-accessibility');
     expect(await mirror.count()).toBe(0);
@@ -250,17 +245,17 @@ describe('the lesson UI', () => {
 
   it('answers an unknown lesson address with a message and a way back', async () => {
     const page = await freshPage();
-    const response = await page.goto(`${lab.url}/learn/no-such-lesson`);
+    const response = await page.goto(`${lab().url}/learn/no-such-lesson`);
     expect(response?.status()).toBe(404);
     expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('No lesson here');
     await page.getByRole('link', { name: 'Back to the lessons' }).click();
-    await page.waitForURL(`${lab.url}/`);
+    await page.waitForURL(`${lab().url}/`);
     await closePage(page);
   });
 
   it('shows the hint of a failed check (screenshot of the lesson and the failure)', async () => {
     const page = await freshPage();
-    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await page.goto(`${lab().url}/learn/hello-sandbox`);
     await waitForPrompt(page);
     await page.screenshot({ path: `${SCREENSHOTS}lesson.png` });
     await page.getByRole('button', { name: 'Start' }).click();
@@ -331,7 +326,7 @@ describe('the terminal', () => {
       route.connectToServer();
       connections.push(route);
     });
-    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    await page.goto(`${lab().url}/learn/hello-sandbox`);
     await waitForPrompt(page);
     const status = page.getByTestId('terminal-status');
     await expect.poll(() => status.getAttribute('data-state')).toBe('live');

@@ -2,11 +2,12 @@
  * The whole product in Debian's Chromium: catalog, lesson page, and a real sandboxed terminal.
  */
 import { readdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../server/config.js';
-import { launchChromium, terminalText } from './browser.js';
-import { startLabServer, type RunningLab } from './lab-server.js';
+import { openStore } from '../server/store/index.js';
+import { terminalText } from './browser.js';
+import { labAndBrowserForThisFile } from './lab-and-browser.js';
 
 // A run directory and uid base of its own, so this server's start-up reaping never touches the
 // sandboxes of another lab or test on the same machine.
@@ -19,18 +20,7 @@ const LAB_ENV = {
   NESTBOX_MAX_SESSIONS_PER_CLIENT: '20',
 };
 const config = loadConfig({ ...process.env, ...LAB_ENV });
-let lab: RunningLab;
-let browser: Browser;
-
-beforeAll(async () => {
-  lab = await startLabServer(LAB_ENV);
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser.close();
-  await lab.stop();
-});
+const { lab, browser } = labAndBrowserForThisFile(LAB_ENV);
 
 /** Types a command into the terminal and waits until the screen matches `pattern`. */
 async function typeAndWaitFor(
@@ -49,8 +39,8 @@ async function typeAndWaitFor(
 
 describe('the lesson page', () => {
   it('lists the scenario in the catalog and opens it', async () => {
-    const page = await browser.newPage();
-    await page.goto(lab.url);
+    const page = await browser().newPage();
+    await page.goto(lab().url);
     // The course from structure.json comes first, its lessons in course order.
     await expect
       .poll(() => page.getByRole('heading', { level: 2 }).first().innerText())
@@ -71,8 +61,8 @@ describe('the lesson page', () => {
   });
 
   it('fits the terminal to its pane, and a window resize reaches stty size', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    const page = await browser().newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${lab().url}/learn/hello-sandbox`);
     await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/root@nestbox/);
     // The page itself never scrolls on a desktop: each pane scrolls on its own.
     expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBeLessThanOrEqual(
@@ -102,8 +92,8 @@ describe('the lesson page', () => {
   });
 
   it('gives a real sandboxed shell: hostname shows the lab hostname', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    const page = await browser().newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${lab().url}/learn/hello-sandbox`);
     await expect
       .poll(() => page.getByTestId('terminal-status').getAttribute('data-state'), {
         timeout: 20_000,
@@ -123,8 +113,8 @@ describe('the lesson page', () => {
   });
 
   it('opens a second terminal in the same sandbox (it sees a file made in the first), and runs code actions in the named one', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    const page = await browser().newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${lab().url}/learn/hello-sandbox`);
     await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/root@nestbox/);
     await page.getByTestId('terminal').click();
     const [, firstPid] = await typeAndWaitFor(
@@ -163,8 +153,8 @@ describe('the lesson page', () => {
   });
 
   it('resets the environment to a fresh sandbox after confirmation', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    const page = await browser().newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${lab().url}/learn/hello-sandbox`);
     await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/root@nestbox/);
     await page.getByTestId('terminal').click();
     await typeAndWaitFor(page, 'touch /root/left-behind; ls /root', /left-behind/);
@@ -179,8 +169,8 @@ describe('the lesson page', () => {
   });
 
   it('checks a step in the sandbox: a hint first, then success, and resumes there after a reload', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    const page = await browser().newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${lab().url}/learn/hello-sandbox`);
     await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/root@nestbox/);
     await page.getByRole('button', { name: 'Start' }).click();
     await page.getByRole('button', { name: 'Next' }).click();
@@ -213,12 +203,20 @@ describe('the lesson page', () => {
     await expect
       .poll(() => page.getByTestId('progress-text').innerText())
       .toBe('2 of 2 steps done');
+    // Server and pages both kept it in the lab's NESTBOX_DB, not the data directory's database.
+    const store = openStore(lab().databasePath);
+    try {
+      const saved = store.allProgress().find((entry) => entry.scenario === 'hello-sandbox');
+      expect(saved?.passedSteps).toContain(2);
+    } finally {
+      store.close();
+    }
     await page.close();
   });
 
   it("runs a lesson's {{exec}} command in the terminal with its Run button", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${lab.url}/learn/cgroups-cpu`);
+    const page = await browser().newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${lab().url}/learn/cgroups-cpu`);
     await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/root@nestbox/);
     await page.getByRole('button', { name: 'Start' }).click();
     await page.getByRole('button', { name: 'Run', exact: true }).first().click();
@@ -229,8 +227,8 @@ describe('the lesson page', () => {
   });
 
   it('re-attaches to the running sandbox, with its scrollback, after a reload', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${lab.url}/learn/hello-sandbox`);
+    const page = await browser().newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${lab().url}/learn/hello-sandbox`);
     await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/root@nestbox/);
     await page.getByTestId('terminal').click();
     const [, pid] = await typeAndWaitFor(
@@ -257,7 +255,7 @@ describe('the lesson page', () => {
   });
 
   it('counts what happened in /metrics for operators on this machine', async () => {
-    const text = await (await fetch(`${lab.url}/metrics`)).text();
+    const text = await (await fetch(`${lab().url}/metrics`)).text();
     const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
     expect(value('nestbox_sessions_created_total')).toBeGreaterThanOrEqual(4);
     expect(value('nestbox_terminal_bytes_in_total')).toBeGreaterThan(0);

@@ -3,10 +3,10 @@
  * the real server, on the fixture scenario e2e/fixtures/scenarios/runtime-demo.
  */
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, terminalText } from './browser.js';
-import { startLabServer, type RunningLab } from './lab-server.js';
+import type { Page } from 'playwright';
+import { describe, expect, it } from 'vitest';
+import { terminalText } from './browser.js';
+import { labAndBrowserForThisFile } from './lab-and-browser.js';
 
 // A run directory, cgroup and uid range of its own, and the fixture scenarios only.
 const LAB_ENV = {
@@ -16,18 +16,7 @@ const LAB_ENV = {
   NESTBOX_SCENARIOS_DIR: fileURLToPath(new URL('fixtures/scenarios', import.meta.url)),
   NESTBOX_MAX_SESSIONS_PER_CLIENT: '10',
 };
-let lab: RunningLab;
-let browser: Browser;
-
-beforeAll(async () => {
-  lab = await startLabServer(LAB_ENV);
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser.close();
-  await lab.stop();
-});
+const { lab, browser } = labAndBrowserForThisFile(LAB_ENV);
 
 /** Lines of the terminal that are exactly the foreground script's output. */
 async function foregroundOutputs(page: Page): Promise<number> {
@@ -37,8 +26,8 @@ async function foregroundOutputs(page: Page): Promise<number> {
 
 describe('scenario scripts on the lesson page', () => {
   it('types the foreground script once, shows "preparing" while a background script runs, and Check waits for it', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${lab.url}/learn/runtime-demo`);
+    const page = await browser().newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${lab().url}/learn/runtime-demo`);
     await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/root@nestbox/);
 
     // The intro's foreground script was typed into terminal 1 and ran there.

@@ -9,22 +9,16 @@
  * machine (2 cores) they take about 27 s, 4 at a time (create median 55 ms, end median 42 ms).
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, type Dirent } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { NestboxClient } from '../bench/terminal/transports.js';
-import { loadConfig } from './config.js';
-import { silentLogger } from './log.js';
-import { startLab, type Lab } from './lab.js';
 import { cgroupHierarchies } from './sandbox/cgroups.js';
-import { hostProcessesWithUidIn, removeParentCgroup } from './sandbox/test-helpers.js';
+import { hostProcessesWithUidIn } from './sandbox/test-helpers.js';
+import { labForThisFile } from './test-lab.js';
 
 const ORIGIN = 'http://churn.nestbox.test';
 const MAX_SESSIONS = 12;
-const config = loadConfig({
-  ...process.env,
-  HOST: '127.0.0.1',
-  PORT: '0',
+const { config, lab } = labForThisFile({
   NESTBOX_RUN_DIR: '/run/nestbox-it-churn',
   NESTBOX_CGROUP_PARENT: 'nestbox-it-churn',
   NESTBOX_ID_BASE: '1920000000',
@@ -68,25 +62,10 @@ const MODES = {
 };
 const MODE_NAMES = Object.keys(MODES) as (keyof typeof MODES)[];
 
-let lab: Lab;
-
-beforeAll(async () => {
-  lab = await startLab(config, {
-    pages: 'none',
-    projectDir: fileURLToPath(new URL('..', import.meta.url)),
-    logger: silentLogger(),
-  });
-});
-
-afterAll(async () => {
-  await lab.close();
-  await removeParentCgroup(lab.layout, config.cgroupParent);
-});
-
 /** One learner's session from the first POST to its end; returns [create ms, end ms]. */
 async function session(n: number): Promise<[number, number]> {
   const mode = MODES[MODE_NAMES[n % MODE_NAMES.length] ?? 'plain'];
-  const client = await NestboxClient.open(lab.url, ORIGIN);
+  const client = await NestboxClient.open(lab().url, ORIGIN);
   try {
     await client.firstOutput(COMMAND_TIMEOUT_MS);
     const marker = client.waitFor(mode.marker, COMMAND_TIMEOUT_MS);
@@ -120,16 +99,17 @@ function median(values: number[]): number {
 /** Directories under the test's parent cgroup, in every hierarchy. */
 async function leftoverCgroups(): Promise<string[]> {
   const left: string[] = [];
-  for (const hierarchy of await cgroupHierarchies(lab.layout)) {
+  for (const hierarchy of await cgroupHierarchies(lab().layout)) {
     const parent = `${hierarchy}/${config.cgroupParent}`;
-    let entries: string[];
+    // One readdir with types: a sandbox ending meanwhile must not fail a separate stat.
+    let entries: Dirent[];
     try {
-      entries = readdirSync(parent);
+      entries = readdirSync(parent, { withFileTypes: true });
     } catch {
       continue;
     }
     for (const entry of entries) {
-      if (statSync(`${parent}/${entry}`).isDirectory()) left.push(`${parent}/${entry}`);
+      if (entry.isDirectory()) left.push(`${parent}/${entry.name}`);
     }
   }
   return left;
@@ -176,7 +156,7 @@ describe(`${SESSIONS} sessions created and ended through HTTP and WebSocket`, ()
 
     // Every uid range (and session slot) is free again: the lab's full capacity opens at once.
     const clients = await Promise.all(
-      Array.from({ length: MAX_SESSIONS }, () => NestboxClient.open(lab.url, ORIGIN)),
+      Array.from({ length: MAX_SESSIONS }, () => NestboxClient.open(lab().url, ORIGIN)),
     );
     await Promise.all(clients.map((client) => client.close()));
     expect(hostProcessesWithUidIn(ALL_RANGES)).toEqual([]);

@@ -101,3 +101,12 @@ describe('the rootfs mode', () => {
     expect(errorFor({ NESTBOX_SHIFTED_KEEP: '-1' })).toMatch(/NESTBOX_SHIFTED_KEEP=-1 is invalid/);
   });
 });
+
+describe('the progress database', () => {
+  it('lives in the data directory unless NESTBOX_DB names a file of its own', () => {
+    expect(loadConfig({}).databasePath).toBe('/var/lib/nestbox/nestbox.db');
+    expect(loadConfig({ NESTBOX_DATA_DIR: '/srv/lab' }).databasePath).toBe('/srv/lab/nestbox.db');
+    const own = loadConfig({ NESTBOX_DATA_DIR: '/srv/lab', NESTBOX_DB: '/tmp/test/progress.db' });
+    expect(own).toMatchObject({ dataDir: '/srv/lab', databasePath: '/tmp/test/progress.db' });
+  });
+});

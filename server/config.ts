@@ -10,7 +10,7 @@ import {
   type RootfsMode,
   type SandboxLimits,
 } from './sandbox/index.js';
-import { dataDir as dataDirOf } from './data-dir.js';
+import { databasePath, dataDir as dataDirOf } from './data-dir.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import { scenariosDir } from './scenarios/catalog.js';
 
@@ -21,6 +21,9 @@ export interface Config {
   port: number;
   /** NESTBOX_DATA_DIR: cached image and other state that survives restarts. Default /var/lib/nestbox. */
   dataDir: string;
+  /** NESTBOX_DB: the SQLite file of learners' progress and the audit trail. Default
+   *  NESTBOX_DATA_DIR/nestbox.db. (The pages read the same variable through databasePath().) */
+  databasePath: string;
   /** NESTBOX_RUN_DIR: bundles, sockets and runtime state, gone after reboot. Default /run/nestbox. */
   runDir: string;
   /** NESTBOX_SCENARIOS_DIR: the scenario folders. Default ./scenarios. (The pages read the same
@@ -223,6 +226,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     port,
     dataDir: dataDirOf(env),
+    databasePath: databasePath(env),
     runDir: resolve(text(env, 'NESTBOX_RUN_DIR', '/run/nestbox')),
     scenariosDir: scenariosDir(env),
     crunPath: text(env, 'NESTBOX_CRUN', 'crun'),

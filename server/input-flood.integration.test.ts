@@ -5,26 +5,27 @@
  * sender down), the flooded shell must answer again after Ctrl-C, and another learner must
  * still be served normally. The server runs in this process, so its RSS is ours to sample.
  */
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { liveBytes } from '../bench/terminal/memory.js';
 import { NestboxClient } from '../bench/terminal/transports.js';
 import { PROTOCOL_VERSION, SUBPROTOCOL, encodeMessage } from '../lib/protocol/index.js';
-import { loadConfig } from './config.js';
-import { silentLogger } from './log.js';
-import { startLab, type Lab } from './lab.js';
-import { removeParentCgroup } from './sandbox/test-helpers.js';
+import { labForThisFile } from './test-lab.js';
 
 const ORIGIN = 'http://flood.nestbox.test';
-const config = loadConfig({
-  ...process.env,
-  HOST: '127.0.0.1',
-  PORT: '0',
+const { lab } = labForThisFile({
   NESTBOX_RUN_DIR: '/run/nestbox-it-flood',
   NESTBOX_CGROUP_PARENT: 'nestbox-it-flood',
   NESTBOX_ID_BASE: '1980000000',
   NESTBOX_ALLOWED_ORIGINS: ORIGIN,
+});
+/**
+ * Ending a session mid-flood closes its pty while input is still queued for it: nothing may be
+ * written after that (node-pty's own writer reported it as "Unhandled pty write error EBADF").
+ */
+const consoleErrors = vi.spyOn(console, 'error');
+afterAll(() => {
+  expect(consoleErrors.mock.calls).toEqual([]);
 });
 const FRAME = Buffer.alloc(32 * 1024, 'a').toString();
 const FLOOD_BYTES = 64 * 1024 * 1024;
@@ -38,21 +39,6 @@ const LINES_BYTES = 8 * 1024 * 1024;
  */
 const SAMPLE_EVERY_BYTES = 8 * 1024 * 1024;
 
-let lab: Lab;
-
-beforeAll(async () => {
-  lab = await startLab(config, {
-    pages: 'none',
-    projectDir: fileURLToPath(new URL('..', import.meta.url)),
-    logger: silentLogger(),
-  });
-});
-
-afterAll(async () => {
-  await lab.close();
-  await removeParentCgroup(lab.layout, config.cgroupParent);
-});
-
 /** A raw terminal client that acks its output as a browser does and keeps only its tail. */
 async function rawTerminal(): Promise<{
   ws: WebSocket;
@@ -60,14 +46,14 @@ async function rawTerminal(): Promise<{
   token: string;
   tail: () => string;
 }> {
-  const response = await fetch(`${lab.url}/api/sessions`, {
+  const response = await fetch(`${lab().url}/api/sessions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: ORIGIN },
     body: '{"scenario":"hello-sandbox"}',
   });
   const { sessionId, token } = (await response.json()) as { sessionId: string; token: string };
   const ws = new WebSocket(
-    `${lab.url.replace('http', 'ws')}/api/terminal?session=${sessionId}&token=${token}`,
+    `${lab().url.replace('http', 'ws')}/api/terminal?session=${sessionId}&token=${token}`,
     SUBPROTOCOL,
     { origin: ORIGIN, perMessageDeflate: false },
   );
@@ -145,7 +131,7 @@ async function interrupt(terminal: { ws: WebSocket; tail: () => string }): Promi
 
 async function endSession(terminal: { ws: WebSocket; id: string; token: string }): Promise<void> {
   terminal.ws.close();
-  await fetch(`${lab.url}/api/sessions/${terminal.id}`, {
+  await fetch(`${lab().url}/api/sessions/${terminal.id}`, {
     method: 'DELETE',
     headers: { authorization: `Bearer ${terminal.token}` },
   });
@@ -154,7 +140,7 @@ async function endSession(terminal: { ws: WebSocket; id: string; token: string }
 describe('an input flood', () => {
   it('into a shell that reads nothing is held back instead of queued in server memory; that shell and another learner still answer', async () => {
     const flooder = await rawTerminal();
-    const other = await NestboxClient.open(lab.url, ORIGIN);
+    const other = await NestboxClient.open(lab().url, ORIGIN);
     try {
       await other.firstOutput(10_000);
       flooder.ws.send(Buffer.from('echo sleeping-$((6*7)); sleep 1000\r'));

@@ -13,7 +13,7 @@ import { createLabMetrics } from './metrics.js';
 import { FailureLimiter } from './rate-limit.js';
 import { openSandboxHost, type CgroupLayout } from './sandbox/index.js';
 import { SessionRegistry } from './sessions/registry.js';
-import { sharedStore } from './store/shared.js';
+import { openStore } from './store/index.js';
 import { AUTH_FAILURE_DEFAULTS, TRANSPORT_DEFAULTS } from './terminal/defaults.js';
 import { createTerminalGateway } from './terminal/gateway.js';
 
@@ -146,12 +146,14 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
   });
 
   const pages = await openPages(config, options);
+  // The pages keep their own connection (sharedStore), to the same file for the same env.
+  const store = openStore(config.databasePath);
   const router = createRouter({
     registry,
     gateway,
     scenariosDir: config.scenariosDir,
     allowedOrigins: config.allowedOrigins,
-    store: sharedStore(),
+    store,
     onVerify: (passed) => {
       metrics.verifyResults.inc({ result: passed ? 'pass' : 'fail' });
     },
@@ -185,6 +187,7 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
       host.dispose(),
       pages.close(),
     ]);
+    store.close();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new PortInUseError(
         `Port ${config.port} on ${config.host} is already in use. Stop what is using it, or choose another with PORT=3001 npm start.`,
@@ -205,6 +208,7 @@ export async function startLab(config: Config, options: LabOptions): Promise<Lab
       await registry.dispose();
       await host.dispose();
       await pages.close();
+      store.close();
     },
   };
 }

@@ -4,43 +4,26 @@
  * check. Every metric issue 9 names must be there and must have counted what happened, and the
  * log must have one JSON line per event, with no secret in any of them.
  */
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { SUBPROTOCOL } from '../lib/protocol/index.js';
-import { loadConfig } from './config.js';
-import { startLab, type Lab } from './lab.js';
-import { removeParentCgroup } from './sandbox/test-helpers.js';
 import { TestClient } from './terminal/test-client.js';
+import { labForThisFile } from './test-lab.js';
 import { collectingLogger } from './test-log.js';
 
 const ORIGIN = 'http://metrics.nestbox.test';
 const METRICS_TOKEN = 'metrics-token-for-tests';
-const config = loadConfig({
-  ...process.env,
-  HOST: '127.0.0.1',
-  PORT: '0',
-  NESTBOX_RUN_DIR: '/run/nestbox-it-metrics',
-  NESTBOX_CGROUP_PARENT: 'nestbox-it-metrics',
-  NESTBOX_ID_BASE: '1450000000',
-  NESTBOX_ALLOWED_ORIGINS: ORIGIN,
-  NESTBOX_METRICS_TOKEN: METRICS_TOKEN,
-});
 const { logger, lines } = collectingLogger();
-let lab: Lab;
-
-beforeAll(async () => {
-  lab = await startLab(config, {
-    pages: 'none',
-    projectDir: fileURLToPath(new URL('..', import.meta.url)),
-    logger,
-  });
-});
-
-afterAll(async () => {
-  await lab.close();
-  await removeParentCgroup(lab.layout, config.cgroupParent);
-});
+const { lab } = labForThisFile(
+  {
+    NESTBOX_RUN_DIR: '/run/nestbox-it-metrics',
+    NESTBOX_CGROUP_PARENT: 'nestbox-it-metrics',
+    NESTBOX_ID_BASE: '1450000000',
+    NESTBOX_ALLOWED_ORIGINS: ORIGIN,
+    NESTBOX_METRICS_TOKEN: METRICS_TOKEN,
+  },
+  logger,
+);
 
 /** The value of one sample line (`name{labels} value`) of Prometheus text, or undefined. */
 function sample(text: string, series: string): number | undefined {
@@ -50,7 +33,7 @@ function sample(text: string, series: string): number | undefined {
 
 describe('/metrics after real traffic', () => {
   it('counts sessions, start latency, checks, connections, bytes and refusals', async () => {
-    const created = await fetch(`${lab.url}/api/sessions`, {
+    const created = await fetch(`${lab().url}/api/sessions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', origin: ORIGIN },
       body: JSON.stringify({ scenario: 'hello-sandbox' }),
@@ -58,7 +41,7 @@ describe('/metrics after real traffic', () => {
     expect(created.status).toBe(201);
     const { sessionId, token } = (await created.json()) as { sessionId: string; token: string };
     const terminal = new TestClient({
-      port: Number(new URL(lab.url).port),
+      port: Number(new URL(lab().url).port),
       session: { id: sessionId, token },
       origin: ORIGIN,
     });
@@ -67,7 +50,7 @@ describe('/metrics after real traffic', () => {
     await terminal.waitForOutput(/counted-42/);
 
     const foreign = new WebSocket(
-      `${lab.url.replace('http', 'ws')}/api/terminal?session=${sessionId}&token=${token}`,
+      `${lab().url.replace('http', 'ws')}/api/terminal?session=${sessionId}&token=${token}`,
       SUBPROTOCOL,
       { origin: 'http://evil.test' },
     );
@@ -80,15 +63,15 @@ describe('/metrics after real traffic', () => {
     expect(refusal).toBe(403);
 
     // Step 2 wants a note that is not written yet: the check fails.
-    const verify = await fetch(`${lab.url}/api/sessions/${sessionId}/verify`, {
+    const verify = await fetch(`${lab().url}/api/sessions/${sessionId}/verify`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, origin: ORIGIN },
       body: JSON.stringify({ step: 2 }),
     });
     expect(((await verify.json()) as { passed: boolean }).passed).toBe(false);
 
-    expect((await fetch(`${lab.url}/metrics`)).status).toBe(403);
-    const scrape = await fetch(`${lab.url}/metrics`, {
+    expect((await fetch(`${lab().url}/metrics`)).status).toBe(403);
+    const scrape = await fetch(`${lab().url}/metrics`, {
       headers: { authorization: `Bearer ${METRICS_TOKEN}` },
     });
     expect(scrape.status).toBe(200);
@@ -107,11 +90,14 @@ describe('/metrics after real traffic', () => {
     );
     expect(sample(text, 'nestbox_terminal_bytes_out_total')).toBeGreaterThan(0);
     expect(sample(text, 'nestbox_websocket_rejected_total{reason="origin"}')).toBe(1);
-    // The default process metrics, under the lab prefix.
-    expect(text).toMatch(/^nestbox_process_\w*resident_memory_bytes \d+/m);
+    // The default process metrics, under their standard names (no prefix doubled onto them).
+    expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(sample(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(text).toMatch(/^# TYPE nodejs_eventloop_lag_seconds gauge$/m);
+    expect(text).not.toMatch(/^nestbox_process_/m);
 
     await terminal.close();
-    await fetch(`${lab.url}/api/sessions/${sessionId}`, {
+    await fetch(`${lab().url}/api/sessions/${sessionId}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${token}` },
     });

@@ -25,7 +25,9 @@ export interface MetricSources {
 
 export function createLabMetrics(sources: MetricSources): LabMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'nestbox_process_' });
+  // Unprefixed: process_cpu_seconds_total, process_resident_memory_bytes, nodejs_* are the
+  // standard names that Node.js dashboards and alerts query.
+  collectDefaultMetrics({ register: registry });
   const registers = [registry];
   return {
     registry,

@@ -13,6 +13,7 @@ import { startLab } from '../../server/lab.js';
 import { createLogger } from '../../server/log.js';
 import { cgroupHierarchies } from '../../server/sandbox/cgroups.js';
 import { removeCgroupTree } from '../../server/sandbox/cgroup-tree.js';
+import { temporaryDatabase } from '../../server/store/temporary.js';
 import { sleep } from '../terminal/client.js';
 import { latency, type Latency } from '../stats.js';
 import { echoSamples, ready } from '../terminal/measurements.js';
@@ -86,6 +87,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   if (!Number.isFinite(options.durationMs) || options.durationMs < 5000) {
     throw new Error(`the soak needs at least 5 s of load, not ${String(options.durationMs)} ms`);
   }
+  // Its learners' progress goes to a throwaway database, not the lab's.
+  const database = temporaryDatabase();
   const config = loadConfig({
     ...process.env,
     HOST: '127.0.0.1',
@@ -96,6 +99,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     NESTBOX_ALLOWED_ORIGINS: ORIGIN,
     NESTBOX_MAX_SESSIONS: '8',
     NESTBOX_MAX_SESSIONS_PER_CLIENT: '8',
+    NESTBOX_DB: database.path,
   });
   const lab = await startLab(config, {
     pages: 'none',
@@ -188,5 +192,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     for (const hierarchy of await cgroupHierarchies(lab.layout)) {
       await removeCgroupTree(`${hierarchy}/${options.cgroupParent}`);
     }
+    database.remove();
   }
 }

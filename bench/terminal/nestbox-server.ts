@@ -2,14 +2,17 @@
  * Nestbox for the terminal benchmark, as its own process so its memory and CPU are measured
  * apart from the benchmark's clients: the real lab (sandbox host, session registry, terminal
  * gateway and HTTP API) without the pages. Its run directory, uid range and parent cgroup are
- * its own, so it cannot disturb a lab on the same machine.
+ * its own, and its progress database a temporary one, so it cannot disturb a lab on the same
+ * machine.
  * Prints {"port": N, "origin": "..."} once it listens; SIGTERM ends every session and exits.
  */
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../server/config.js';
 import { startLab } from '../../server/lab.js';
 import { createLogger } from '../../server/log.js';
+import { temporaryDatabase } from '../../server/store/temporary.js';
 
+const database = temporaryDatabase();
 const config = loadConfig({
   ...process.env,
   HOST: '127.0.0.1',
@@ -18,6 +21,7 @@ const config = loadConfig({
   NESTBOX_CGROUP_PARENT: 'nestbox-bench',
   NESTBOX_ID_BASE: '1700000000',
   NESTBOX_ALLOWED_ORIGINS: 'http://bench.nestbox.test',
+  NESTBOX_DB: database.path,
 });
 
 const lab = await startLab(config, {
@@ -28,7 +32,10 @@ const lab = await startLab(config, {
 });
 
 process.once('SIGTERM', () => {
-  void lab.close().finally(() => process.exit(0));
+  void lab.close().finally(() => {
+    database.remove();
+    process.exit(0);
+  });
 });
 
 console.log(

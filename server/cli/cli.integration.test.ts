@@ -12,6 +12,13 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { WebSocket } from 'ws';
 import { detectCgroupLayout } from '../sandbox/cgroups.js';
 import { removeParentCgroup } from '../sandbox/test-helpers.js';
+import { temporaryDatabase } from '../store/temporary.js';
+
+/** The servers started here keep progress in a throwaway database, not the lab's. */
+const database = temporaryDatabase();
+afterAll(() => {
+  database.remove();
+});
 
 function nestbox(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, ['bin/nestbox.mjs', ...args], {
@@ -109,6 +116,7 @@ describe('the server', () => {
       env: {
         ...process.env,
         PORT: String(port),
+        NESTBOX_DB: database.path,
         NESTBOX_RUN_DIR: '/run/nestbox-port-test',
 
         NESTBOX_CGROUP_PARENT: 'nestbox-port-test',
@@ -128,6 +136,7 @@ describe('the server', () => {
       env: {
         ...process.env,
         PORT: '0',
+        NESTBOX_DB: database.path,
         NESTBOX_RUN_DIR: '/run/nestbox-dev-stop-test',
         NESTBOX_CGROUP_PARENT: 'nestbox-dev-stop-test',
         NESTBOX_ID_BASE: '1610000000',
@@ -169,6 +178,7 @@ describe('the server', () => {
       env: {
         ...process.env,
         PORT: '0',
+        NESTBOX_DB: database.path,
         NESTBOX_RUN_DIR: '/run/nestbox-log-reader-test',
         NESTBOX_CGROUP_PARENT: 'nestbox-log-reader-test',
         NESTBOX_ID_BASE: '1620000000',

@@ -3,7 +3,7 @@
  * a pty master does; a FIFO's 64 KiB buffer stands in for the shell that reads nothing.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -70,7 +70,7 @@ function chunk(index: number, size = CHUNK): Buffer {
 
 describe('PtyInput', () => {
   it('writes a keystroke straight through', async () => {
-    const input = new PtyInput(writer, LIMITS);
+    const input = new PtyInput(writer, () => true, LIMITS);
     expect(input.write(Buffer.from('l'))).toBe('taken');
     await expect.poll(() => input.pending).toBe(0);
     expect(readAvailable().toString()).toBe('l');
@@ -78,7 +78,7 @@ describe('PtyInput', () => {
   });
 
   it('holds the source back while nothing reads, then drains in order once read', async () => {
-    const input = new PtyInput(writer, LIMITS);
+    const input = new PtyInput(writer, () => true, LIMITS);
     let drains = 0;
     input.onDrain(() => drains++);
     const sent: Buffer[] = [];
@@ -99,7 +99,7 @@ describe('PtyInput', () => {
   });
 
   it('refuses what would pass the capacity, and still delivers what it took', async () => {
-    const input = new PtyInput(writer, LIMITS);
+    const input = new PtyInput(writer, () => true, LIMITS);
     const taken: Buffer[] = [];
     let refused = 0;
     // Ignore every 'hold': ten times the capacity, as a client bypassing backpressure would.
@@ -116,7 +116,7 @@ describe('PtyInput', () => {
   });
 
   it('writes nothing more once closed', async () => {
-    const input = new PtyInput(writer, LIMITS);
+    const input = new PtyInput(writer, () => true, LIMITS);
     for (let index = 0; index < 4; index++) input.write(chunk(index));
     input.close();
     expect(input.pending).toBe(0);
@@ -126,5 +126,29 @@ describe('PtyInput', () => {
     expect(input.write(Buffer.from('x'))).toBe('taken');
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(readAvailable().length).toBe(0);
+  });
+
+  it("writes nothing once its owner closed the fd, even into the file that took the fd's number", async () => {
+    let open = true;
+    const input = new PtyInput(writer, () => open, LIMITS);
+    // More than the FIFO takes: the rest waits for a retry, as for a shell that reads nothing.
+    for (let index = 0; index < 4; index++) input.write(chunk(index));
+    expect(input.pending).toBeGreaterThan(0);
+
+    // node-pty closes the fd before its 'close' event reaches PtyInput; a new pty (here a
+    // file) is opened in between and gets the same number.
+    open = false;
+    const number = writer;
+    closeSync(writer);
+    const other = join(dir, 'other');
+    writer = openSync(other, 'w');
+    expect(writer).toBe(number);
+    readAvailable();
+
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(statSync(other).size).toBe(0);
+    expect(input.pending).toBe(0);
+    expect(input.write(Buffer.from('x'))).toBe('taken');
+    expect(statSync(other).size).toBe(0);
   });
 });

@@ -4,6 +4,14 @@
  * so a learner typing into a shell that reads nothing grows the server's memory and spins a
  * core. Here a full pty is retried on a backing-off timer, and the caller learns when to hold
  * back (`write` returns 'hold') and when to go on (`onDrain`).
+ *
+ * The fd is node-pty's, and node-pty closes it (destroying its read socket closes the fd at once)
+ * before it says so with 'close': a tick later after a read error, or a whole event-loop phase
+ * later when it gives up on a socket after the shell's exit. A write in that gap fails with
+ * EBADF, or lands in whatever file has just reused the number (another learner's pty). So every
+ * write is synchronous (on a non-blocking fd it never blocks: a full pty answers EAGAIN), none
+ * sits in the thread pool across a close, and each first asks `isOpen`, which reads the socket's
+ * state that is set in the same call that closes the fd.
  */
 import { writeSync } from 'node:fs';
 import { Emitter, type Disposable } from './disposable.js';
@@ -33,8 +41,13 @@ export class PtyInput {
   private holding = false;
   private closed = false;
 
+  /**
+   * @param fd a non-blocking pty master
+   * @param isOpen false from the moment the fd is closed (or is about to be) by its owner
+   */
   constructor(
     private readonly fd: number,
+    private readonly isOpen: () => boolean,
     limits: InputLimits = PTY_INPUT_LIMITS,
   ) {
     this.queue = new InputQueue(limits);
@@ -59,38 +72,46 @@ export class PtyInput {
     return this.drainEmitter.on(listener);
   }
 
-  /**
-   * Stops writing at once. Must be called before node-pty closes the fd: a write after that
-   * could land in whatever file reuses the number.
-   */
+  /** Stops writing at once, dropping what is queued. */
   close(): void {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     this.queue.clear();
     this.drainEmitter.clear();
   }
 
-  /**
-   * Writes until the queue is empty or the pty is full. The master is non-blocking (node-pty
-   * makes it so), so each write returns at once: in the thread pool instead (fs.write), every
-   * keystroke would pay two thread hand-offs on its way to the shell.
-   */
   private writeNext(): void {
-    if (this.retryTimer !== undefined || this.closed) return;
-    for (let data = this.queue.next(WRITE_BYTES); data; data = this.queue.next(WRITE_BYTES)) {
-      try {
-        this.queue.consumed(writeSync(this.fd, data));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') this.retryLater();
-        // EIO: the shell's side of the pty is closed, it is exiting; nothing more can be written.
-        else this.close();
+    while (!this.closed && this.retryTimer === undefined) {
+      if (!this.isOpen()) {
+        this.close();
         return;
       }
+      const data = this.queue.next(WRITE_BYTES);
+      if (!data) {
+        if (this.holding) {
+          this.holding = false;
+          this.drainEmitter.emit();
+        }
+        return;
+      }
+      let written: number;
+      try {
+        written = writeSync(this.fd, data);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') {
+          this.retryLater();
+          return;
+        }
+        // EIO: the shell's side of the pty is closed, it is exiting; its exit is reported by
+        // the pty. Anything else is a defect here (the fd is open and ours), not the learner's.
+        this.close();
+        if (code === 'EIO') return;
+        throw error;
+      }
       this.retryMs = 0;
-    }
-    if (this.holding) {
-      this.holding = false;
-      this.drainEmitter.emit();
+      this.queue.consumed(written);
     }
   }
 

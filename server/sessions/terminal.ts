@@ -17,18 +17,24 @@ export interface CommandLine {
 
 /**
  * What node-pty's UnixTerminal has beyond its typings: the master's fd (input is written to it
- * directly, see PtyInput) and the 'close' event it emits as it closes that fd.
+ * directly, see PtyInput), the socket that reads it (destroying it closes the fd, and marks it
+ * destroyed in the same call) and the 'close' event it emits once it has closed that fd.
  */
 interface UnixPty extends IPty {
   readonly fd: number;
+  readonly _socket: { readonly destroyed: boolean };
   on(event: 'close', listener: () => void): void;
 }
 
 function asUnixPty(pty: IPty): UnixPty {
   const candidate = pty as Partial<UnixPty>;
-  if (typeof candidate.fd !== 'number' || typeof candidate.on !== 'function') {
+  if (
+    typeof candidate.fd !== 'number' ||
+    typeof candidate._socket?.destroyed !== 'boolean' ||
+    typeof candidate.on !== 'function'
+  ) {
     pty.kill('SIGKILL');
-    throw new Error('node-pty no longer exposes the pty fd and its close event');
+    throw new Error('node-pty no longer exposes the pty fd, its read socket and its close event');
   }
   return pty as UnixPty;
 }
@@ -59,7 +65,8 @@ export class Terminal {
         encoding: null,
       }),
     );
-    this.input = new PtyInput(this.pty.fd);
+    const reader = this.pty._socket;
+    this.input = new PtyInput(this.pty.fd, () => !reader.destroyed);
     this.pty.on('close', () => {
       this.input.close();
     });
