@@ -4,26 +4,37 @@
  * server's RSS and open fds; exits 1 when a target of issue 8 is missed.
  */
 import { parseArgs } from 'node:util';
-import { runSoak } from './soak.js';
+import { runSoak, type NoiseName } from './soak.js';
 
-const USAGE = 'usage: npm run bench -- soak [--minutes 10]';
+const NOISE_FLAGS: Record<string, NoiseName> = {
+  fork: 'fork bomb',
+  memory: 'memory bomb',
+  cpu: 'CPU hogs',
+};
+const USAGE = 'usage: npm run bench -- soak [--minutes 10] [--noise fork,memory,cpu]';
 /** The targets of issue 8. */
 const MAX_P99_RATIO = 2;
 const MAX_RSS_GROWTH_MB = 10;
 
 export async function runSoakBench(argv: string[]): Promise<number> {
   let minutes: number;
+  let noise: NoiseName[];
   try {
-    const { values } = parseArgs({ args: argv, options: { minutes: { type: 'string' } } });
+    const { values } = parseArgs({
+      args: argv,
+      options: { minutes: { type: 'string' }, noise: { type: 'string' } },
+    });
     minutes = Number(values.minutes ?? 10);
     if (!(minutes >= 0.1 && minutes <= 24 * 60)) throw new Error('--minutes must be 0.1 to 1440');
+    noise = parseNoise(values.noise ?? Object.keys(NOISE_FLAGS).join(','));
   } catch (error) {
     console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     return 2;
   }
-  console.log(`soak: ${minutes} min of a fork bomb, a memory bomb and CPU hogs beside one typist`);
+  console.log(`soak: ${minutes} min of ${noise.join(', ')} beside one typist`);
   const result = await runSoak({
     durationMs: minutes * 60_000,
+    noise,
     runDir: '/run/nestbox-bench-soak',
     cgroupParent: 'nestbox-bench-soak',
     idBase: 1_960_000_000,
@@ -51,4 +62,17 @@ export async function runSoakBench(argv: string[]): Promise<number> {
     result.fds.after <= result.fds.before;
   console.log(met ? 'targets: met' : 'targets: NOT met');
   return met ? 0 : 1;
+}
+
+/** `--noise fork,cpu` → the neighbours to start, each at most once. */
+function parseNoise(list: string): NoiseName[] {
+  const names = new Set<NoiseName>();
+  for (const flag of list.split(',')) {
+    const name = NOISE_FLAGS[flag.trim()];
+    if (name === undefined) {
+      throw new Error(`--noise takes ${Object.keys(NOISE_FLAGS).join(', ')}, not "${flag}"`);
+    }
+    names.add(name);
+  }
+  return [...names];
 }

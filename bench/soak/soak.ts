@@ -35,8 +35,12 @@ export const NOISE = {
   'CPU hogs': 'for i in 1 2 3 4 5 6 7 8; do sh -c "while :; do :; done" & done\r',
 } as const;
 
+export type NoiseName = keyof typeof NOISE;
+
 export interface SoakOptions {
   durationMs: number;
+  /** Which neighbours to start; all of them by default. One at a time tells which makes a tail. */
+  noise?: readonly NoiseName[];
   /** The lab's own run directory, parent cgroup and uid base, apart from any real server. */
   runDir: string;
   cgroupParent: string;
@@ -123,7 +127,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const liveBefore = (await liveBytes()) / 1e6;
     const fdsBefore = openFds();
     const noisy: NestboxClient[] = [];
-    for (const [name, keys] of Object.entries(NOISE)) {
+    for (const name of options.noise ?? (Object.keys(NOISE) as NoiseName[])) {
+      const keys = NOISE[name];
       const client = await NestboxClient.open(lab.url, ORIGIN);
       noisy.push(client);
       clients.push(client);
