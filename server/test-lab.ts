@@ -4,11 +4,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
-import { loadConfig, type Config } from './config.js';
+import type { Config } from './config.js';
 import { startLab, type Lab } from './lab.js';
 import { silentLogger, type Logger } from './log.js';
 import { removeParentCgroup } from './sandbox/test-helpers.js';
-import { temporaryDatabase } from './store/temporary.js';
+import { scratchLabConfig } from './scratch-lab-config.js';
 
 export interface TestLab {
   /** Loaded from this process's environment, `env` on top, on 127.0.0.1 and a free port. */
@@ -25,14 +25,7 @@ export function labForThisFile(
   env: Record<string, string>,
   logger: Logger = silentLogger(),
 ): TestLab {
-  const database = temporaryDatabase();
-  const config = loadConfig({
-    ...process.env,
-    HOST: '127.0.0.1',
-    PORT: '0',
-    NESTBOX_DB: database.path,
-    ...env,
-  });
+  const { config, database } = scratchLabConfig(env);
   let running: Lab | undefined;
 
   beforeAll(async () => {

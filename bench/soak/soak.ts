@@ -8,12 +8,10 @@
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../server/config.js';
 import { startLab } from '../../server/lab.js';
 import { createLogger } from '../../server/log.js';
-import { cgroupHierarchies } from '../../server/sandbox/cgroups.js';
-import { removeCgroupTree } from '../../server/sandbox/cgroup-tree.js';
-import { temporaryDatabase } from '../../server/store/temporary.js';
+import { removeParentCgroup } from '../../server/sandbox/test-helpers.js';
+import { scratchLabConfig } from '../../server/scratch-lab-config.js';
 import { sleep } from '../terminal/client.js';
 import { latency, type Latency } from '../stats.js';
 import { echoSamples, ready } from '../terminal/measurements.js';
@@ -92,18 +90,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     throw new Error(`the soak needs at least 5 s of load, not ${String(options.durationMs)} ms`);
   }
   // Its learners' progress goes to a throwaway database, not the lab's.
-  const database = temporaryDatabase();
-  const config = loadConfig({
-    ...process.env,
-    HOST: '127.0.0.1',
-    PORT: '0',
+  const { config, database } = scratchLabConfig({
     NESTBOX_RUN_DIR: options.runDir,
     NESTBOX_CGROUP_PARENT: options.cgroupParent,
     NESTBOX_ID_BASE: String(options.idBase),
     NESTBOX_ALLOWED_ORIGINS: ORIGIN,
     NESTBOX_MAX_SESSIONS: '8',
     NESTBOX_MAX_SESSIONS_PER_CLIENT: '8',
-    NESTBOX_DB: database.path,
   });
   const lab = await startLab(config, {
     pages: 'none',
@@ -194,9 +187,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   } finally {
     await Promise.allSettled(clients.map((client) => client.close()));
     await lab.close();
-    for (const hierarchy of await cgroupHierarchies(lab.layout)) {
-      await removeCgroupTree(`${hierarchy}/${options.cgroupParent}`);
-    }
+    await removeParentCgroup(lab.layout, options.cgroupParent);
     database.remove();
   }
 }

@@ -7,21 +7,15 @@
  * Prints {"port": N, "origin": "..."} once it listens; SIGTERM ends every session and exits.
  */
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../server/config.js';
 import { startLab } from '../../server/lab.js';
 import { createLogger } from '../../server/log.js';
-import { temporaryDatabase } from '../../server/store/temporary.js';
+import { scratchLabConfig } from '../../server/scratch-lab-config.js';
 
-const database = temporaryDatabase();
-const config = loadConfig({
-  ...process.env,
-  HOST: '127.0.0.1',
-  PORT: '0',
+const { config, database } = scratchLabConfig({
   NESTBOX_RUN_DIR: '/run/nestbox-bench',
   NESTBOX_CGROUP_PARENT: 'nestbox-bench',
   NESTBOX_ID_BASE: '1700000000',
   NESTBOX_ALLOWED_ORIGINS: 'http://bench.nestbox.test',
-  NESTBOX_DB: database.path,
 });
 
 const lab = await startLab(config, {
