@@ -42,8 +42,18 @@ describe('sandbox limits', () => {
     ['NESTBOX_CGROUP_PARENT', '../escape'],
     ['NESTBOX_TOTAL_PIDS', '-5'],
     ['NESTBOX_TOTAL_CPUS', 'lots'],
+    ['NESTBOX_PIN_CPUS', 'yes'],
   ])('rejects %s=%s, naming it', (name, value) => {
     expect(errorFor({ [name]: value })).toContain(name);
+  });
+});
+
+describe('CPU pinning', () => {
+  it('is on unless NESTBOX_PIN_CPUS turns it off', () => {
+    expect(loadConfig({}).pinCpus).toBe(true);
+    expect(loadConfig({ NESTBOX_PIN_CPUS: '1' }).pinCpus).toBe(true);
+    expect(loadConfig({ NESTBOX_PIN_CPUS: '0' }).pinCpus).toBe(false);
+    expect(loadConfig({ NESTBOX_PIN_CPUS: 'false' }).pinCpus).toBe(false);
   });
 });
 

@@ -41,6 +41,10 @@ export interface Config {
   idBase: number;
   /** NESTBOX_MASK_PROC: 1 to mask Docker's sensitive /proc paths (breaks `unshare -U --mount-proc`). Default 0. */
   maskProc: boolean;
+  /** NESTBOX_PIN_CPUS: 1 to pin each sandbox to as many CPUs as NESTBOX_CPUS rounds up to, the
+   *  least used ones, so that a neighbour's CPU hogs never stall a quiet shell (see
+   *  server/sandbox/cpu-placement.ts); 0 lets every sandbox run on all of NESTBOX_CPUSET. Default 1. */
+  pinCpus: boolean;
   /** NESTBOX_ROOTFS_MODE: how container root comes to own the shared, never-written image. Default auto.
    *  - idmap: idmapped bind mounts of the one shared image under the overlays of the writable
    *    root (Linux 5.19+ and ext4/xfs/btrfs);
@@ -146,9 +150,10 @@ function decimal(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
-function flag(env: Env, name: string): boolean {
+function flag(env: Env, name: string, fallback = false): boolean {
   const raw = env[name];
-  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === '0' || raw === 'false') return false;
   if (raw === '1' || raw === 'true') return true;
   throw new ConfigError(`${name}=${raw} is invalid: expected 1 or 0.`);
 }
@@ -235,6 +240,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxSessions: integer(env, 'NESTBOX_MAX_SESSIONS', 32, 1, 1000),
     idBase: integer(env, 'NESTBOX_ID_BASE', 1_000_000_000, 100_000, 3_000_000_000),
     maskProc: flag(env, 'NESTBOX_MASK_PROC'),
+    pinCpus: flag(env, 'NESTBOX_PIN_CPUS', true),
     rootfsMode: text(env, 'NESTBOX_ROOTFS_MODE', 'auto', /^(auto|idmap|shifted)$/) as RootfsMode,
     shiftedKeep: integer(env, 'NESTBOX_SHIFTED_KEEP', 4, 0, 1000),
     allowedOrigins: origins(env, host, port),

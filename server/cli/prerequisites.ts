@@ -77,14 +77,17 @@ async function cgroupCheck(config: Config): Promise<Check> {
     };
   }
   const controllers = await availableControllers(layout);
-  const missing = missingControllers(controllers, requiredControllers(layout, config.limits));
+  const missing = missingControllers(
+    controllers,
+    requiredControllers(layout, config.limits, config.pinCpus),
+  );
   const detail = `${LAYOUT_NAMES[layout]}; controllers: ${controllers.join(' ')}`;
   if (missing.length > 0) {
     return {
       name: 'cgroups',
       ok: false,
       detail: `${detail}; the configured limits need ${missing.join(', ')}`,
-      fix: `Enable the ${missing.join(', ')} controller(s) in the kernel or on its command line, or unset the limits that need them (NESTBOX_CPUSET, NESTBOX_IO_MBPS).`,
+      fix: `Enable the ${missing.join(', ')} controller(s) in the kernel or on its command line, or unset the settings that need them (NESTBOX_CPUSET, NESTBOX_IO_MBPS; NESTBOX_PIN_CPUS=0 for cpuset).`,
     };
   }
   return { name: 'cgroups', ok: true, detail };

@@ -23,6 +23,7 @@ import { checkControllers, checkRuntime, checkUserNamespaces } from './preflight
 import { reapLeftovers } from './reaper.js';
 import type { RuntimeConfig } from './runtime.js';
 import { consolePath } from './console-path.js';
+import { CpuPlacement, parentCpus } from './cpu-placement.js';
 import {
   idmapRootfs,
   probeIdmappedMounts,
@@ -57,6 +58,8 @@ export interface SandboxHostConfig {
   hostname: string;
   /** Every sandbox's limits; SandboxOptions.limits may only tighten them. */
   limits: SandboxLimits;
+  /** Pin each sandbox to ceil(limits.cpus) CPUs of its cpuset, the least used (cpu-placement.ts). */
+  pinCpus: boolean;
   /** Caps on all sandboxes together, set on the parent cgroup. None when absent. */
   totals?: CgroupTotals;
   /** The parent cgroup, relative to the cgroup root. Default `nestbox`. */
@@ -204,7 +207,7 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
   checkControllers(
     layout,
     await availableControllers(layout),
-    requiredControllers(layout, config.limits),
+    requiredControllers(layout, config.limits, config.pinCpus),
   );
   const ioDevice = config.limits.ioBps === undefined ? undefined : await requireDisk(rootfs);
 
@@ -249,6 +252,7 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
     ids,
     maxSandboxes: config.maxSandboxes,
     live,
+    ...(config.pinCpus ? { cpus: new CpuPlacement(await parentCpus(layout, parent)) } : {}),
   };
   return {
     layout,

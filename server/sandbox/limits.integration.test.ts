@@ -131,6 +131,52 @@ describe('the cpu limit', () => {
   });
 });
 
+describe('CPU pinning', () => {
+  it('gives one-CPU sandboxes CPUs of their own, where a hog at its limit is never throttled', async () => {
+    const hog = await startSandbox(
+      test.host,
+      'for i in 1 2; do (while :; do :; done) & done; wait',
+    );
+    const quiet = await test.host.create({ terminal: false });
+    try {
+      await waitUntilRunning(hog.sandbox);
+      const cpusets = [hog.sandbox.limits.cpuset, quiet.limits.cpuset];
+      for (const cpuset of cpusets) expect(cpuset).toMatch(/^\d+$/);
+      // This machine has two CPUs: the second sandbox takes the one the first left free.
+      expect(cpusets[0]).not.toBe(cpusets[1]);
+      expect(
+        (
+          await readFile(
+            cgroupFile(test.host.layout, hog.sandbox.cgroupPath, 'cpuset.cpus'),
+            'utf8',
+          )
+        ).trim(),
+      ).toBe(cpusets[0]);
+      const allowed = await hog.sandbox.exec([
+        '/bin/grep',
+        'Cpus_allowed_list',
+        '/proc/self/status',
+      ]);
+      expect(allowed.stdout).toMatch(new RegExp(`:\\s+${cpusets[0]}\\n$`));
+
+      await sleep(300);
+      const before = await hog.sandbox.stats();
+      const startedAt = performance.now();
+      await sleep(2000);
+      const after = await hog.sandbox.stats();
+      const cores =
+        (after.cpuUsageNs - before.cpuUsageNs) / 1e9 / ((performance.now() - startedAt) / 1000);
+      // Two hog threads on one CPU: they use up to that CPU, which is exactly the quota, so the
+      // group never runs out of it (cpu-placement.ts says why that matters to its neighbours).
+      expect(cores).toBeGreaterThan(0.05);
+      expect(cores).toBeLessThan(1.1);
+      expect(after.cpuThrottledNs).toBe(before.cpuThrottledNs);
+    } finally {
+      await Promise.all([hog.sandbox.destroy(), quiet.destroy()]);
+    }
+  });
+});
+
 describe('tmpfs and file limits', () => {
   it('stops dd filling /tmp at the size limit', async () => {
     const started = await startSandbox(

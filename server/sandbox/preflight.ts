@@ -86,7 +86,7 @@ export function checkControllers(
     'controller-missing',
     `The cgroup controller(s) ${missing.join(', ')} are not available on this ${layout} host, ` +
       'and the configured limits need them. Enable them in the kernel (or on its command line, ' +
-      'e.g. cgroup_enable=memory), or unset the limits that need them (NESTBOX_CPUSET, ' +
-      'NESTBOX_IO_MBPS).',
+      'e.g. cgroup_enable=memory), or unset the settings that need them (NESTBOX_CPUSET, ' +
+      'NESTBOX_IO_MBPS; NESTBOX_PIN_CPUS=0 for cpuset).',
   );
 }

@@ -151,16 +151,22 @@ describe('controllers', () => {
     expect(subtreeControlLine(['memory', 'pids'])).toBe('+memory +pids');
   });
 
-  it('requires pids, memory and cpu always, and the rest only for the limits that use them', () => {
-    expect(requiredControllers('v2', limits)).toEqual(['pids', 'memory', 'cpu']);
-    expect(requiredControllers('hybrid', limits)).toEqual(['pids', 'memory', 'cpu', 'cpuacct']);
-    expect(requiredControllers('v2', { ...limits, cpuset: '0', ioBps: 1 })).toEqual([
+  it('requires pids, memory and cpu always, and the rest only for the settings that use them', () => {
+    expect(requiredControllers('v2', limits, false)).toEqual(['pids', 'memory', 'cpu']);
+    expect(requiredControllers('hybrid', limits, false)).toEqual([
+      'pids',
+      'memory',
+      'cpu',
+      'cpuacct',
+    ]);
+    expect(requiredControllers('v2', limits, true)).toContain('cpuset');
+    expect(requiredControllers('v2', { ...limits, cpuset: '0', ioBps: 1 }, false)).toEqual([
       'pids',
       'memory',
       'cpu',
       'cpuset',
       'io',
     ]);
-    expect(requiredControllers('v1', { ...limits, ioBps: 1 })).toContain('blkio');
+    expect(requiredControllers('v1', { ...limits, ioBps: 1 }, false)).toContain('blkio');
   });
 });

@@ -117,10 +117,14 @@ export function subtreeControlLine(available: readonly string[]): string {
 }
 
 /** Controllers the configured limits cannot do without, by the names of the host's layout. */
-export function requiredControllers(layout: CgroupLayout, limits: SandboxLimits): string[] {
+export function requiredControllers(
+  layout: CgroupLayout,
+  limits: SandboxLimits,
+  pinCpus: boolean,
+): string[] {
   const needed = ['pids', 'memory', 'cpu'];
   if (layout !== 'v2') needed.push('cpuacct'); // CPU usage for stats lives there on v1
-  if (limits.cpuset !== '') needed.push('cpuset');
+  if (limits.cpuset !== '' || pinCpus) needed.push('cpuset');
   if (limits.ioBps !== undefined) needed.push(layout === 'v2' ? 'io' : 'blkio');
   return needed;
 }

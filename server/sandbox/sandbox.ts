@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { delegateV1, removeCgroupTree } from './cgroup-tree.js';
 import { SandboxError } from './errors.js';
 import { bindConsole, tabArgs } from './controlling-terminal.js';
+import type { CpuPlacement } from './cpu-placement.js';
 import { execProcess, ExecTimeoutError, runExec, type ExecResult } from './exec.js';
 import type { IdRange, IdRangeAllocator } from './ids.js';
 import { tightenLimits, type SandboxLimits } from './limits.js';
@@ -90,6 +91,8 @@ export interface SandboxContext extends TeardownContext {
   ids: IdRangeAllocator;
   maxSandboxes: number;
   live: Set<Sandbox>;
+  /** Pins each sandbox to CPUs of its own; absent when sandboxes may run on any of them. */
+  cpus?: CpuPlacement;
 }
 
 export const CONTAINER_PREFIX = 'nestbox-';
@@ -126,7 +129,7 @@ export async function createSandbox(
   options: SandboxOptions,
 ): Promise<Sandbox> {
   const { runtime, layout, hierarchies } = context;
-  const limits = tightenLimits(context.limits, options.limits);
+  const asked = tightenLimits(context.limits, options.limits);
   await ensureParentHasRoom(layout, context.parent);
   const idRange = context.ids.allocate();
   if (!idRange) {
@@ -136,6 +139,8 @@ export async function createSandbox(
         'raise NESTBOX_MAX_SESSIONS.',
     );
   }
+  const cpus = context.cpus?.place(asked);
+  const limits = cpus ? { ...asked, cpuset: cpus.cpuset } : asked;
   const id = `${CONTAINER_PREFIX}${randomBytes(8).toString('hex')}`;
   const bundle = join(context.bundlesDir, id);
   const cgroupPath = `${context.parent}/${id}`;
@@ -170,6 +175,7 @@ export async function createSandbox(
     await rm(bundle, { recursive: true, force: true });
     await context.rootfs.release(idRange);
     context.ids.release(idRange);
+    cpus?.release();
     if (error instanceof SandboxError) throw error;
     throw new SandboxError('start-failed', `Cannot prepare sandbox ${id}.`, { cause: error });
   }
@@ -237,6 +243,7 @@ export async function createSandbox(
       destroyed ??= (async () => {
         const clean = await tearDown(context, id, cgroupPath);
         context.live.delete(sandbox);
+        cpus?.release();
         if (!clean) {
           // The bundle stays so the next start-up's reaper retries, and the uid range stays
           // taken so no new sandbox shares a host uid with whatever survived.
