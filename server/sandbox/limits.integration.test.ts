@@ -158,6 +158,9 @@ describe('CPU pinning', () => {
         '/proc/self/status',
       ]);
       expect(allowed.stdout).toMatch(new RegExp(`:\\s+${cpusets[0]}\\n$`));
+      // What the cgroups lesson pins its containers to.
+      const first = await hog.sandbox.exec(['/usr/local/bin/cgroup-files', '--first-cpu']);
+      expect(first.stdout).toBe(`${cpusets[0]}\n`);
 
       await sleep(300);
       const before = await hog.sandbox.stats();

@@ -130,6 +130,10 @@ describe('cgroup-files on v2', () => {
     ]);
   });
 
+  it('prints the first CPU of the effective cpuset, for --cpuset-cpus', () => {
+    expect(onV2(['cgroup-files', '--first-cpu']).stdout).toBe('0\n');
+  });
+
   it('shows every limit and counter from its v2 file, with no missing file', () => {
     const run = onV2(['cgroup-files']);
     expect(run.code).toBe(0);

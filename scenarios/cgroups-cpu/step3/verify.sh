@@ -34,7 +34,7 @@ if [ $((10 * heavy)) -lt $((25 * light)) ] || [ $((10 * heavy)) -gt $((35 * ligh
 fi
 light_cpus=$(cpus minictr/light 2>/dev/null) heavy_cpus=$(cpus minictr/heavy 2>/dev/null)
 if [ "$light_cpus" != "$heavy_cpus" ] || ! [[ $light_cpus =~ ^[0-9]+$ ]]; then
-  echo "FAIL: light may use CPUs '$light_cpus' and heavy '$heavy_cpus': pin both to the same single CPU with --cpuset-cpus 0, so that they compete for it."
+  echo "FAIL: light may use CPUs '$light_cpus' and heavy '$heavy_cpus': pin both to the same single CPU with --cpuset-cpus \"\$(cgroup-files --first-cpu)\", so that they compete for it."
   exit 1
 fi
 

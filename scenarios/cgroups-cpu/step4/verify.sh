@@ -23,7 +23,7 @@ for name in light heavy; do
   fi
 done
 sandbox_cpus=$(cpus "")
-hint="Start one with: minictr run --rm --name pinned --cpuset-cpus 0 -- stress-ng --cpu 2 --quiet &"
+hint='Start one with: minictr run --rm --name pinned --cpuset-cpus "$(cgroup-files --first-cpu)" -- stress-ng --cpu 2 --quiet &'
 found=""
 for d in "$(dir cpu minictr)"/*/; do
   [ -d "$d" ] || continue
