@@ -1,5 +1,8 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CpuPlacement, formatCpuList } from './cpu-placement.js';
+import { CpuPlacement, formatCpuList, parentCpus } from './cpu-placement.js';
 
 describe('formatCpuList', () => {
   it('writes runs as ranges, in order, once each', () => {
@@ -49,5 +52,36 @@ describe('CpuPlacement', () => {
 
   it('refuses an empty CPU set', () => {
     expect(() => new CpuPlacement([])).toThrow(/at least one CPU/);
+  });
+});
+
+describe('parentCpus', () => {
+  it('reads the parent’s effective cpuset from the v2 and v1 files', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'nestbox-cpus-'));
+    try {
+      await mkdir(join(root, 'nestbox'));
+      await writeFile(join(root, 'nestbox', 'cpuset.cpus.effective'), '0-2,5\n');
+      expect(await parentCpus('v2', 'nestbox', root)).toEqual([0, 1, 2, 5]);
+      await mkdir(join(root, 'cpuset', 'nestbox'), { recursive: true });
+      await writeFile(join(root, 'cpuset', 'nestbox', 'cpuset.effective_cpus'), '1\n');
+      expect(await parentCpus('hybrid', 'nestbox', root)).toEqual([1]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('says how to do without pinning when the cpuset is missing or empty', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'nestbox-cpus-'));
+    try {
+      await expect(parentCpus('v2', 'nestbox', root)).rejects.toMatchObject({
+        code: 'cgroup-setup-failed',
+        message: expect.stringContaining('NESTBOX_PIN_CPUS=0') as unknown,
+      });
+      await mkdir(join(root, 'nestbox'));
+      await writeFile(join(root, 'nestbox', 'cpuset.cpus.effective'), '\n');
+      await expect(parentCpus('v2', 'nestbox', root)).rejects.toThrow(/lists no CPUs/);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

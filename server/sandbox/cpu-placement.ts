@@ -11,7 +11,8 @@
  * still sees its quota in cpu.max. Fractional limits (0.5) still need the quota to bite.
  */
 import { readFile } from 'node:fs/promises';
-import { cgroupFile, type CgroupLayout } from './cgroups.js';
+import { CGROUP_ROOT, cgroupFile, type CgroupLayout } from './cgroups.js';
+import { SandboxError } from './errors.js';
 import { parseCpuList, type SandboxLimits } from './limits.js';
 
 /** CPUs handed to one sandbox, counted as used until `release`. */
@@ -79,13 +80,30 @@ export class CpuPlacement {
 }
 
 /** The CPUs sandboxes under `parent` may use: the parent cgroup's effective cpuset. */
-export async function parentCpus(layout: CgroupLayout, parent: string): Promise<number[]> {
+export async function parentCpus(
+  layout: CgroupLayout,
+  parent: string,
+  root = CGROUP_ROOT,
+): Promise<number[]> {
   const file = cgroupFile(
     layout,
     parent,
     layout === 'v2' ? 'cpuset.cpus.effective' : 'cpuset.effective_cpus',
+    root,
   );
-  const cpus = parseCpuList(await readFile(file, 'utf8'));
-  if (!cpus || cpus.size === 0) throw new Error(`${file} lists no CPUs`);
+  const text = await readFile(file, 'utf8').catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new SandboxError(
+      'cgroup-setup-failed',
+      `Cannot read the CPUs sandboxes may use from ${file} (${code}), ` +
+        'which pinning each sandbox to CPUs of its own needs. Enable the cpuset controller, or ' +
+        'set NESTBOX_PIN_CPUS=0.',
+      { cause: error },
+    );
+  });
+  const cpus = parseCpuList(text);
+  if (!cpus || cpus.size === 0) {
+    throw new SandboxError('cgroup-setup-failed', `${file} lists no CPUs ("${text.trim()}").`);
+  }
   return [...cpus].sort((a, b) => a - b);
 }
