@@ -153,8 +153,8 @@ describe('the lesson UI', () => {
     expect(await toggle.getAttribute('aria-expanded')).toBe('true');
     await toggle.click();
     const show = page.getByRole('button', { name: 'Show the steps' });
-    expect(await show.getAttribute('aria-expanded')).toBe('false');
-    expect(await page.locator('#lesson-steps').isVisible()).toBe(false);
+    await expect.poll(() => show.getAttribute('aria-expanded')).toBe('false');
+    await expect.poll(() => page.locator('#lesson-steps').isVisible()).toBe(false);
     await show.click();
     await expect.poll(() => page.locator('#lesson-steps').isVisible()).toBe(true);
     await closePage(page);
@@ -176,7 +176,8 @@ describe('the lesson UI', () => {
     const after = await stepsWidth();
 
     await page.reload();
-    expect(await separator.getAttribute('aria-valuenow')).toBe('50');
+    // The server renders the default; the stored split arrives when the page hydrates.
+    await expect.poll(() => separator.getAttribute('aria-valuenow')).toBe('50');
     await expect.poll(async () => Math.abs((await stepsWidth()) - after)).toBeLessThan(2);
 
     // The pointer drags it too: to the far left stops at the minimum.
@@ -229,11 +230,11 @@ describe('the lesson UI', () => {
     expect(await mirror.count()).toBe(0);
     const settings = page.getByRole('button', { name: 'Terminal settings' });
     await settings.click();
-    expect(await settings.getAttribute('aria-expanded')).toBe('true');
+    await expect.poll(() => settings.getAttribute('aria-expanded')).toBe('true');
     await page.getByLabel(/Screen reader mode/).check();
     await expect.poll(() => mirror.count()).toBe(1);
     await page.keyboard.press('Escape');
-    expect(await settings.getAttribute('aria-expanded')).toBe('false');
+    await expect.poll(() => settings.getAttribute('aria-expanded')).toBe('false');
 
     await page.reload();
     await waitForPrompt(page);
