@@ -43,6 +43,7 @@ describe('sandbox limits', () => {
     ['NESTBOX_TOTAL_PIDS', '-5'],
     ['NESTBOX_TOTAL_CPUS', 'lots'],
     ['NESTBOX_PIN_CPUS', 'yes'],
+    ['NESTBOX_CPU_IDLE', '2'],
   ])('rejects %s=%s, naming it', (name, value) => {
     expect(errorFor({ [name]: value })).toContain(name);
   });
@@ -54,6 +55,14 @@ describe('CPU pinning', () => {
     expect(loadConfig({ NESTBOX_PIN_CPUS: '1' }).pinCpus).toBe(true);
     expect(loadConfig({ NESTBOX_PIN_CPUS: '0' }).pinCpus).toBe(false);
     expect(loadConfig({ NESTBOX_PIN_CPUS: 'false' }).pinCpus).toBe(false);
+  });
+});
+
+describe("the parent cgroup's cpu.idle", () => {
+  it('is on unless NESTBOX_CPU_IDLE turns it off', () => {
+    expect(loadConfig({}).cpuIdle).toBe(true);
+    expect(loadConfig({ NESTBOX_CPU_IDLE: '0' }).cpuIdle).toBe(false);
+    expect(loadConfig({ NESTBOX_CPU_IDLE: '1' }).cpuIdle).toBe(true);
   });
 });
 

@@ -45,6 +45,10 @@ export interface Config {
    *  least used ones, so that a neighbour's CPU hogs never stall a quiet shell (see
    *  server/sandbox/cpu-placement.ts); 0 lets every sandbox run on all of NESTBOX_CPUSET. Default 1. */
   pinCpus: boolean;
+  /** NESTBOX_CPU_IDLE: 1 to mark the parent cgroup cpu.idle, so all sandboxes together yield the
+   *  CPU at once to the server and the kernel's threads (which carry every terminal's bytes);
+   *  0 lets them compete as one ordinary process. Default 1 (see parent-cgroup.ts). */
+  cpuIdle: boolean;
   /** NESTBOX_ROOTFS_MODE: how container root comes to own the shared, never-written image. Default auto.
    *  - idmap: idmapped bind mounts of the one shared image under the overlays of the writable
    *    root (Linux 5.19+ and ext4/xfs/btrfs);
@@ -241,6 +245,7 @@ export function loadConfig(env: Env = process.env): Config {
     idBase: integer(env, 'NESTBOX_ID_BASE', 1_000_000_000, 100_000, 3_000_000_000),
     maskProc: flag(env, 'NESTBOX_MASK_PROC'),
     pinCpus: flag(env, 'NESTBOX_PIN_CPUS', true),
+    cpuIdle: flag(env, 'NESTBOX_CPU_IDLE', true),
     rootfsMode: text(env, 'NESTBOX_ROOTFS_MODE', 'auto', /^(auto|idmap|shifted)$/) as RootfsMode,
     shiftedKeep: integer(env, 'NESTBOX_SHIFTED_KEEP', 4, 0, 1000),
     allowedOrigins: origins(env, host, port),

@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Config } from '../config.js';
@@ -13,9 +14,11 @@ import { findExecutable } from '../sandbox/executables.js';
 import { imageStatus } from '../sandbox/image.js';
 import {
   isAtLeast,
+  MIN_CPU_IDLE_KERNEL,
   MIN_CRUN_VERSION,
   missingControllers,
   parseCrunVersion,
+  parseKernelRelease,
 } from '../sandbox/preflight.js';
 import { consolePath } from '../sandbox/console-path.js';
 import { probeIdmappedMounts } from '../sandbox/rootfs.js';
@@ -127,6 +130,26 @@ async function swapCheck(config: Config): Promise<Check> {
       swapKb === 0
         ? 'off, and this host has no swap: memory limits hold'
         : 'off: sandboxes may swap beyond their memory limit (boot with swapaccount=1 to cap it)',
+  };
+}
+
+/** NESTBOX_CPU_IDLE needs the kernel's cpu.idle; start-up would fail without it. */
+function cpuIdleCheck(config: Config): Check | undefined {
+  if (!config.cpuIdle) return undefined;
+  const version = parseKernelRelease(release());
+  // An unreadable release is left to start-up, which says exactly what the write found.
+  if (version === undefined || isAtLeast(version, MIN_CPU_IDLE_KERNEL)) {
+    return {
+      name: 'cpu.idle',
+      ok: true,
+      detail: "sandboxes yield the CPU to the host's own tasks",
+    };
+  }
+  return {
+    name: 'cpu.idle',
+    ok: false,
+    detail: `Linux ${release()} has no cpu.idle (${MIN_CPU_IDLE_KERNEL.join('.')} or later has)`,
+    fix: 'Upgrade the kernel, or set NESTBOX_CPU_IDLE=0.',
   };
 }
 
@@ -269,6 +292,7 @@ export async function checkSystem(config: Config): Promise<Check[]> {
     Promise.resolve(rootCheck()),
     cgroupCheck(config),
     swapCheck(config),
+    Promise.resolve(cpuIdleCheck(config)),
     userNamespaceCheck(),
     crunCheck(config),
     commandCheck('unshare', 'unshare', 'util-linux', ['--version']),

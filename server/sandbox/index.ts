@@ -60,6 +60,8 @@ export interface SandboxHostConfig {
   limits: SandboxLimits;
   /** Pin each sandbox to ceil(limits.cpus) CPUs of its cpuset, the least used (cpu-placement.ts). */
   pinCpus: boolean;
+  /** Mark the parent cgroup cpu.idle: sandboxes yield to everything else on the host. */
+  cpuIdle: boolean;
   /** Caps on all sandboxes together, set on the parent cgroup. None when absent. */
   totals?: CgroupTotals;
   /** The parent cgroup, relative to the cgroup root. Default `nestbox`. */
@@ -221,7 +223,7 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
   const teardown = { runtime, layout, hierarchies };
   const reaped = await reapLeftovers(teardown, bundlesDir, parent, CONTAINER_PREFIX);
   await allowTraversal(config.runDir);
-  await prepareParentCgroup(layout, hierarchies, parent, config.totals ?? {});
+  await prepareParentCgroup(layout, hierarchies, parent, config.totals ?? {}, config.cpuIdle);
 
   const ids = new IdRangeAllocator(config.idBase, ID_RANGE_SIZE, config.maxSandboxes);
   const root = await chooseRootfs(config, {

@@ -2,9 +2,12 @@
  * Limits on real sandboxes: each one holds against the learner's worst, inside the sandbox
  * only, and the stats API sees it happen.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cgroupHierarchies } from './cgroups.js';
 import { cgroupFile, SandboxError, type Sandbox } from './index.js';
+import { prepareParentCgroup } from './parent-cgroup.js';
 import {
   openTestHost,
   startSandbox,
@@ -177,6 +180,46 @@ describe('CPU pinning', () => {
     } finally {
       await Promise.all([hog.sandbox.destroy(), quiet.destroy()]);
     }
+  });
+});
+
+describe("the parent's cpu.idle", () => {
+  it('makes sandboxes give their CPU to a host task that wants it, and NESTBOX_CPU_IDLE=0 undoes it', async () => {
+    const parentIdle = cgroupFile(test.host.layout, test.config.cgroupParent, 'cpu.idle');
+    expect((await readFile(parentIdle, 'utf8')).trim()).toBe('1');
+    const hog = await startSandbox(test.host, 'while :; do :; done');
+    let hostHog: ChildProcess | undefined;
+    try {
+      await waitUntilRunning(hog.sandbox);
+      // A host task on the sandbox's one CPU: an ordinary process would share it half and half
+      // with the hog; an idle-class group gets about 3/1027 of it.
+      hostHog = spawn(
+        'taskset',
+        ['-c', hog.sandbox.limits.cpuset, 'sh', '-c', 'while :; do :; done'],
+        {
+          stdio: 'ignore',
+        },
+      );
+      await sleep(300);
+      const before = await hog.sandbox.stats();
+      const startedAt = performance.now();
+      await sleep(1500);
+      const after = await hog.sandbox.stats();
+      const cores =
+        (after.cpuUsageNs - before.cpuUsageNs) / 1e9 / ((performance.now() - startedAt) / 1000);
+      expect(cores).toBeLessThan(0.1);
+    } finally {
+      hostHog?.kill('SIGKILL');
+      await hog.sandbox.destroy();
+    }
+
+    // The parent outlives the server: turning the switch off must reach the kernel too.
+    const hierarchies = await cgroupHierarchies(test.host.layout);
+    const { cgroupParent, totals } = test.config;
+    await prepareParentCgroup(test.host.layout, hierarchies, cgroupParent, totals, false);
+    expect((await readFile(parentIdle, 'utf8')).trim()).toBe('0');
+    await prepareParentCgroup(test.host.layout, hierarchies, cgroupParent, totals, true);
+    expect((await readFile(parentIdle, 'utf8')).trim()).toBe('1');
   });
 });
 

@@ -41,12 +41,41 @@ async function initialiseV1Cpuset(hierarchy: string, parent: string): Promise<vo
   );
 }
 
-/** Creates the parent cgroup (idempotently) and gives it its totals. */
+/**
+ * cpu.idle (Linux 5.15+) makes the parent, and so every sandbox together, an idle-class task to
+ * the rest of the host. Without it, a kernel thread or the server woken onto a CPU where a
+ * learner's task runs waits until that task's slice ends, which the kernel notices only at its
+ * next tick (4 ms at HZ=250): a memory bomb delays every terminal's bytes that way (bench/README.md,
+ * soak). An idle-class task is preempted at once. Inside the parent, sandboxes still share by
+ * their weights; what they give up is CPU time the host's own processes want, which on a
+ * dedicated lab host is little (set NESTBOX_CPU_IDLE=0 on a shared one).
+ */
+async function setCpuIdle(layout: CgroupLayout, parent: string, idle: boolean): Promise<void> {
+  const path = cgroupFile(layout, parent, 'cpu.idle');
+  const value = idle ? '1' : '0';
+  try {
+    await writeFile(path, value);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    // Nothing to undo on a kernel without the file.
+    if (!idle && code === 'ENOENT') return;
+    throw new SandboxError(
+      'cgroup-setup-failed',
+      `Cannot write "${value}" to ${path} (${code}): sandboxes yield the CPU to the server and the ` +
+        "kernel's threads through cpu.idle, which needs Linux 5.15 or later. Upgrade the " +
+        'kernel, or set NESTBOX_CPU_IDLE=0 to let them compete as an ordinary process.',
+      { cause: error },
+    );
+  }
+}
+
+/** Creates the parent cgroup (idempotently), gives it its totals and sets its cpu.idle. */
 export async function prepareParentCgroup(
   layout: CgroupLayout,
   hierarchies: readonly string[],
   parent: string,
   totals: CgroupTotals,
+  cpuIdle: boolean,
 ): Promise<void> {
   try {
     await Promise.all(
@@ -87,6 +116,7 @@ export async function prepareParentCgroup(
       'the totals must not be below what running sandboxes already use; lower them once those end.',
     );
   }
+  await setCpuIdle(layout, parent, cpuIdle);
 }
 
 /** Throws when the parent's pids total leaves no room for another sandbox to start. */

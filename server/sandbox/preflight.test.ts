@@ -8,9 +8,11 @@ import {
   checkControllers,
   checkUserNamespaces,
   isAtLeast,
+  MIN_CPU_IDLE_KERNEL,
   MIN_CRUN_VERSION,
   missingControllers,
   parseCrunVersion,
+  parseKernelRelease,
 } from './preflight.js';
 
 describe('crun version', () => {
@@ -30,6 +32,17 @@ describe('crun version', () => {
     expect(isAtLeast([1, 4, 5], MIN_CRUN_VERSION)).toBe(false);
     expect(isAtLeast([0, 21, 0], MIN_CRUN_VERSION)).toBe(false);
     expect(isAtLeast([1, 10], [1, 9, 3])).toBe(true);
+  });
+});
+
+describe('kernel release', () => {
+  it("reads distribution kernels' releases and tells which have cpu.idle", () => {
+    expect(parseKernelRelease('6.1.0-18-amd64')).toEqual([6, 1, 0]);
+    expect(parseKernelRelease('5.10.209-1')).toEqual([5, 10, 209]);
+    expect(parseKernelRelease('6.18-fc')).toEqual([6, 18, 0]);
+    expect(parseKernelRelease('custom')).toBeUndefined();
+    expect(isAtLeast([5, 15, 0], MIN_CPU_IDLE_KERNEL)).toBe(true);
+    expect(isAtLeast([5, 10, 209], MIN_CPU_IDLE_KERNEL)).toBe(false);
   });
 });
 

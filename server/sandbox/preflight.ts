@@ -16,6 +16,16 @@ const run = promisify(execFile);
  *  CVE-2022-27650 (containers started with inheritable capabilities). */
 export const MIN_CRUN_VERSION = [1, 5] as const;
 
+/** The first kernel with cpu.idle, which NESTBOX_CPU_IDLE sets on the parent cgroup. */
+export const MIN_CPU_IDLE_KERNEL = [5, 15] as const;
+
+/** Reads "6.1.0-18-amd64" (os.release()) as [6, 1, 0]; undefined if it is not a version. */
+export function parseKernelRelease(release: string): number[] | undefined {
+  const match = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release);
+  if (!match) return undefined;
+  return [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)];
+}
+
 /** Reads "crun version 1.8.1" (the first line of `crun --version`); undefined if not crun. */
 export function parseCrunVersion(output: string): number[] | undefined {
   const match = /^crun version (\d+)\.(\d+)(?:\.(\d+))?/m.exec(output);
