@@ -15,3 +15,9 @@ export function latency(samples: readonly number[]): Latency {
     NaN;
   return { p50: at(50), p95: at(95), p99: at(99), samples: sorted.length };
 }
+
+/** The middle value (the upper one of an even count); NaN when there is none. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}

@@ -11,6 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, type Dirent } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { median } from '../bench/stats.js';
 import { NestboxClient } from '../bench/terminal/transports.js';
 import { cgroupHierarchies } from './sandbox/cgroups.js';
 import { hostProcessesWithUidIn } from './sandbox/test-helpers.js';
@@ -89,11 +90,6 @@ async function session(n: number): Promise<[number, number]> {
     await client.close();
   }
   return [client.createMs, performance.now() - ending];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 /** Directories under the test's parent cgroup, in every hierarchy. */

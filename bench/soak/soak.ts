@@ -13,7 +13,7 @@ import { createLogger } from '../../server/log.js';
 import { removeParentCgroup } from '../../server/sandbox/test-helpers.js';
 import { scratchLabConfig } from '../../server/scratch-lab-config.js';
 import { sleep } from '../terminal/client.js';
-import { latency, type Latency } from '../stats.js';
+import { latency, median, type Latency } from '../stats.js';
 import { echoSamples, ready } from '../terminal/measurements.js';
 import { liveBytes } from '../terminal/memory.js';
 import { NestboxClient } from '../terminal/transports.js';
@@ -78,11 +78,6 @@ function rssMb(): number {
 function growth(samples: readonly number[]): number {
   const tenth = Math.max(1, Math.floor(samples.length / 10));
   return median(samples.slice(-tenth)) - median(samples.slice(0, tenth));
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
