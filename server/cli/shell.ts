@@ -2,7 +2,7 @@
  * `nestbox shell [-- CMD...]`: a fresh sandbox attached to this terminal. It is also how the
  * sandbox is tested from outside the web UI, so it reports the command's exit status exactly.
  */
-import { spawn as spawnChild } from 'node:child_process';
+import { spawn as spawnChild, spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
 import { spawn as spawnPty } from 'node-pty';
 import { loadConfig } from '../config.js';
@@ -61,6 +61,10 @@ function runInPty(command: CommandLine): Promise<number> {
     pty.resize(process.stdout.columns, process.stdout.rows);
   };
   process.stdin.setRawMode(true);
+  // Node's raw mode keeps ONLCR, so the \r\n the sandbox's pty already sends would reach the
+  // screen as \r\r\n; ssh's raw mode turns output processing off too. setRawMode(false)
+  // restores the settings this terminal had before.
+  spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
   process.stdin.on('data', forwardInput);
   process.stdout.on('resize', forwardSize);
   const output = pty.onData((data: string | Buffer) => process.stdout.write(data));

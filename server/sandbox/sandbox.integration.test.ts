@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { rootfsPath } from './image.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn as spawnPty } from 'node-pty';
 import {
   hostProcessesWithUidIn,
   openTestHost,
@@ -45,6 +46,24 @@ describe('a sandbox', () => {
     expect(result.stderr).toBe('');
     expect(result.stdout.trim()).toBe(test.config.hostname);
     expect(result.status).toBe(0);
+  });
+
+  it('passes a terminal through nestbox shell, each line ending once in \\r\\n', async () => {
+    const terminal = spawnPty('node', ['bin/nestbox.mjs', 'shell', '--', '/bin/echo', 'hi'], {
+      env: SHELL_ENV,
+      cols: 80,
+      rows: 24,
+    });
+    let output = '';
+    terminal.onData((data) => (output += data));
+    const exitCode = await new Promise<number>((resolve) => {
+      terminal.onExit(({ exitCode }) => {
+        resolve(exitCode);
+      });
+    });
+    expect(exitCode).toBe(0);
+    expect(output).toContain('hi\r\n');
+    expect(output).not.toContain('\r\r\n');
   });
 
   it('passes the command exit status through nestbox shell', () => {
