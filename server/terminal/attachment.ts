@@ -60,9 +60,7 @@ export class Attachment {
     private readonly policy: AttachmentPolicy,
     private readonly hooks: AttachmentHooks = {},
   ) {
-    this.flow = new FlowController(policy.flow, terminal, (frame) => {
-      this.sendFrame(frame);
-    });
+    this.flow = new FlowController(policy.flow, terminal, (frame) => this.sendFrame(frame));
     this.batcher = new OutputBatcher(policy.batch, (data) => {
       this.flow.send(data);
     });
@@ -194,13 +192,15 @@ export class Attachment {
     this.flow.flush();
   }
 
-  private sendFrame(frame: Buffer): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
+  /** Returns whether the frame went out. */
+  private sendFrame(frame: Buffer): boolean {
+    if (this.ws.readyState !== this.ws.OPEN) return false;
     if (this.ws.bufferedAmount > this.policy.maxBufferedBytes) {
       this.ws.close(CLOSE.policy, 'client too slow');
-      return;
+      return false;
     }
     this.ws.send(frame, { binary: true });
     this.hooks.sentBytes?.(frame.length);
+    return true;
   }
 }

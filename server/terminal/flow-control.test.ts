@@ -2,13 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { FlowController } from './flow-control.js';
 
 /** A window of 400 bytes at most and 40 at least; a slow client gets 10 ms of its rendering. */
-function controller() {
+function controller(socketOpen = () => true) {
   const events: string[] = [];
   const frames: number[] = [];
   const flow = new FlowController(
     { maxWindowBytes: 400, minWindowBytes: 40, aheadMs: 10 },
     { pause: () => events.push('pause'), resume: () => events.push('resume') },
-    (frame) => frames.push(frame.length),
+    (frame) => {
+      if (!socketOpen()) return false;
+      frames.push(frame.length);
+      return true;
+    },
   );
   return { flow, events, frames };
 }
@@ -118,5 +122,17 @@ describe('FlowController', () => {
     flow.setAcksUnreadable(true);
     flow.setAcksUnreadable(false);
     expect(events).toHaveLength(4); // not behind: nothing to pause
+  });
+
+  it('counts only frames that went out: a closing socket does not fill the window', () => {
+    let open = true;
+    const { flow, events, frames } = controller(() => open);
+    flow.send(bytes(300));
+    expect(flow.unacked).toBe(300);
+    open = false;
+    flow.send(bytes(500));
+    expect(flow.unacked).toBe(300);
+    expect(frames).toEqual([100, 100, 100]);
+    expect(events).toEqual([]); // the shell is not paused for a client that will never ack
   });
 });

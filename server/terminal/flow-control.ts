@@ -46,7 +46,8 @@ export class FlowController {
   constructor(
     private readonly policy: FlowPolicy,
     private readonly source: OutputSource,
-    private readonly transmit: (frame: Buffer) => void,
+    /** Returns false when the frame was not sent (the socket is closing): nobody will ack it. */
+    private readonly transmit: (frame: Buffer) => boolean,
   ) {
     this.windowBytes = policy.maxWindowBytes;
   }
@@ -134,8 +135,7 @@ export class FlowController {
   }
 
   private transmitFrame(frame: Buffer): void {
-    this.transmit(frame);
-    this.unackedBytes += frame.length;
+    if (this.transmit(frame)) this.unackedBytes += frame.length;
   }
 
   private fillIfAtWindow(): void {
