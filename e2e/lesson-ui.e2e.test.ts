@@ -113,7 +113,9 @@ describe('the lesson UI', () => {
 
     await page.reload();
     expect(await html.getAttribute('data-dark-at-parse')).toBe('true');
-    expect(await background()).toBe(dark);
+    // Hydration applies the server's "system" choice (light here) for a moment, until the stored
+    // choice is read: a read right after the reload can land in that moment.
+    await expect.poll(background).toBe(dark);
     await expect.poll(() => toggle.getAttribute('aria-label')).toMatch(/Theme: dark/);
 
     await toggle.click(); // dark → system, which is light here
