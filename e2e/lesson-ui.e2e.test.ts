@@ -168,6 +168,9 @@ describe('the lesson UI', () => {
     const separator = page.getByRole('separator', { name: /Resize the steps/ });
     expect(await separator.getAttribute('aria-orientation')).toBe('vertical');
     expect(await separator.getAttribute('aria-valuenow')).toBe('40');
+    // A key pressed before the page has hydrated and synced its stored split is computed from
+    // the server's default, so a second press can be lost; the shell's prompt comes after both.
+    await waitForPrompt(page);
     const stepsWidth = async () => (await page.locator('#lesson-steps').boundingBox())?.width ?? 0;
     const before = await stepsWidth();
     await separator.focus();
