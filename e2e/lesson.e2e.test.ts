@@ -157,7 +157,8 @@ describe('the lesson page', () => {
     await page.goto(`${lab().url}/learn/hello-sandbox`);
     await expect.poll(() => terminalText(page), { timeout: 20_000 }).toMatch(/root@nestbox/);
     await page.getByTestId('terminal').click();
-    await typeAndWaitFor(page, 'touch /root/left-behind; ls /root', /left-behind/);
+    // ls's own line: the echoed command line already holds "left-behind" before it runs.
+    await typeAndWaitFor(page, 'touch /root/left-behind; ls /root', /^left-behind$/m);
 
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Reset' }).click();

@@ -67,7 +67,9 @@ describe('scenario scripts on the lesson page', () => {
       .toMatch(/create \/root\/done/);
 
     await page.getByTestId('terminal').click();
-    await page.keyboard.type('touch /root/done\n');
+    // Keys go over the terminal's WebSocket and Check over HTTP: wait until the file exists.
+    await page.keyboard.type('touch /root/done && echo touched-$((1+1))\n');
+    await expect.poll(() => terminalText(page), { timeout: 10_000 }).toMatch(/^touched-2$/m);
     await check.click();
     await expect.poll(() => page.getByTestId('check-passed').isVisible()).toBe(true);
 
