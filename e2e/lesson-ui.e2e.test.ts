@@ -89,9 +89,14 @@ describe('the lesson UI', () => {
     // Records the class as soon as the document is parsed, before any React code ran.
     await page.addInitScript(() => {
       document.addEventListener('DOMContentLoaded', () => {
-        document.documentElement.dataset.darkAtParse = String(
-          document.documentElement.classList.contains('dark'),
-        );
+        const html = document.documentElement;
+        html.dataset.darkAtParse = String(html.classList.contains('dark'));
+        // Records a flash: the dark class taken away while the page hydrates.
+        new MutationObserver(() => {
+          if (html.dataset.darkAtParse === 'true' && !html.classList.contains('dark')) {
+            (window as { darkLost?: boolean }).darkLost = true;
+          }
+        }).observe(html, { attributes: true, attributeFilter: ['class'] });
       });
     });
     await page.goto(lab().url);
@@ -113,10 +118,11 @@ describe('the lesson UI', () => {
 
     await page.reload();
     expect(await html.getAttribute('data-dark-at-parse')).toBe('true');
-    // Hydration applies the server's "system" choice (light here) for a moment, until the stored
-    // choice is read: a read right after the reload can land in that moment.
-    await expect.poll(background).toBe(dark);
     await expect.poll(() => toggle.getAttribute('aria-label')).toMatch(/Theme: dark/);
+    expect(await background()).toBe(dark);
+    // Hydrating, the toggle renders the server's "system" (light here) before it reads storage;
+    // the page must stay dark all along.
+    expect(await page.evaluate(() => (window as { darkLost?: boolean }).darkLost)).toBeUndefined();
 
     await toggle.click(); // dark → system, which is light here
     await expect.poll(() => darkClass(page)).toBe(false);

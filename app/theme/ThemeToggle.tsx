@@ -62,12 +62,14 @@ export function ThemeToggle() {
   // choice replaces it right after hydration.
   const choice = useSyncExternalStore(subscribe, readChoice, () => 'system' as const);
 
-  // A layout effect, so a class that hydration dropped from <html> is back before paint.
+  // A layout effect, so a class that hydration dropped from <html> is back before paint. It
+  // reads the stored choice itself: while hydrating, `choice` is still the server's "system",
+  // and applying that would flash the wrong theme until the next render.
   useLayoutEffect(() => {
     const query = matchMedia('(prefers-color-scheme: dark)');
-    apply(choice, query.matches);
+    apply(readChoice(), query.matches);
     const onChange = (event: MediaQueryListEvent) => {
-      apply(choice, event.matches);
+      apply(readChoice(), event.matches);
     };
     query.addEventListener('change', onChange);
     return () => {

@@ -56,9 +56,10 @@ export function LessonSplit({ steps, terminal }: { steps: ReactNode; terminal: R
   const shown = dragging ?? split;
 
   // Hydration may rewrite <html>'s attributes, dropping what the boot script set: put it back
-  // before the browser paints.
+  // before the browser paints. From storage: while hydrating, `split` is still the server's
+  // default.
   useLayoutEffect(() => {
-    document.documentElement.style.setProperty(SPLIT_CSS_VAR, `${split}%`);
+    document.documentElement.style.setProperty(SPLIT_CSS_VAR, `${readSplit()}%`);
   }, [split]);
 
   const percentAt = (clientX: number): number => {
@@ -100,7 +101,8 @@ export function LessonSplit({ steps, terminal }: { steps: ReactNode; terminal: R
         tabIndex={0}
         data-testid="split-separator"
         onKeyDown={(event) => {
-          const next = splitAfterKey(split, event.key);
+          // From storage too: a key pressed while the page hydrates sees the server's default.
+          const next = splitAfterKey(readSplit(), event.key);
           if (next === undefined) return;
           event.preventDefault();
           setSplit(next, true);
