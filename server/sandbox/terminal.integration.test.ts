@@ -146,6 +146,15 @@ describe('the first terminal', () => {
     expect(await command(first, 'stty size')).toMatch(/^43 132\r\n/);
   });
 
+  it('runs the shell and what it starts in 0.1 ms scheduler slices', async () => {
+    // /proc/PID/sched shows the slice in ns (Linux 6.12+, which this machine runs).
+    const slices = await command(
+      first,
+      'grep se.slice /proc/$$/sched; sh -c "grep se.slice /proc/self/sched"',
+    );
+    expect(slices).toMatch(/^se\.slice\s+:\s+100000\r\nse\.slice\s+:\s+100000\r\n/);
+  });
+
   it('belongs to the sandbox’s root, not to the host’s', () => {
     // node-pty's child is crun run by now (nestbox-console execs it), with the pty as stdin.
     const pty = statSync(`/proc/${first.pty.pid}/fd/0`);

@@ -14,7 +14,8 @@
  *      gets it as its own (see sandbox.ts, which wraps the shell's command for this);
  *   2. give up our session's claim on it (TIOCNOTTY), ignoring the SIGHUP this sends to our own
  *      process group;
- *   3. exec the runtime, which passes the pty on as the shell's stdin, stdout and stderr.
+ *   3. ask for short scheduler slices (below), which every process of the sandbox inherits;
+ *   4. exec the runtime, which passes the pty on as the shell's stdin, stdout and stderr.
  * Everything else a terminal needs then comes from the kernel: echo and line editing, Ctrl-C and
  * Ctrl-Z to the shell's foreground job, SIGWINCH when node-pty resizes the pty, and the
  * backpressure of a pty that nobody reads.
@@ -25,8 +26,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+/* The slice every sandbox process runs in: the shortest EEVDF allows (Linux 6.12+). With the
+ * default one (a few ms), a learner's shell woken on a CPU where a neighbour's memory bomb runs
+ * waits until the bomb's slice ends, which the kernel notices only at its next tick (4 ms at
+ * HZ=250); a task whose slice is over is preempted at the wake-up (bench/README.md, soak). Older
+ * kernels ignore the runtime of an ordinary task. */
+#define SLICE_NS 100000ULL
+
+/* struct sched_attr of sched_setattr(2), first version; glibc has no wrapper for it. */
+struct sched_attr_v0 {
+    uint32_t size;
+    uint32_t sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime;
+    uint64_t sched_deadline;
+    uint64_t sched_period;
+};
+
+/* Best effort: a kernel or seccomp filter that refuses leaves the default slice, which works.
+ * The policy and nice value stay as the server's. */
+static void ask_for_short_slices(void) {
+    struct sched_attr_v0 attr;
+    if (syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 0) < 0) return;
+    if (attr.sched_policy != 0) return; /* not SCHED_OTHER: slices do not apply */
+    attr.size = sizeof attr;
+    attr.sched_flags = 0;
+    attr.sched_runtime = SLICE_NS;
+    syscall(SYS_sched_setattr, 0, &attr, 0);
+}
 
 static void die(const char *what) {
     fprintf(stderr, "nestbox-console: %s: %s\r\n", what, strerror(errno));
@@ -61,6 +95,7 @@ int main(int argc, char **argv) {
     if (sigaction(SIGHUP, &ignore, &previous) < 0) die("sigaction");
     if (ioctl(STDIN_FILENO, TIOCNOTTY) < 0) die("release the pty");
     if (sigaction(SIGHUP, &previous, NULL) < 0) die("sigaction");
+    ask_for_short_slices();
     execvp(argv[4], argv + 4);
     fprintf(stderr, "nestbox-console: cannot run %s: %s\r\n", argv[4], strerror(errno));
     return 127;
