@@ -50,7 +50,8 @@ export async function runSoakBench(argv: string[]): Promise<number> {
       `p99 ratio: ${result.p99Ratio.toFixed(2)}× (target ≤ ${MAX_P99_RATIO}×)`,
       `server RSS: ${result.rssMb.atStart.toFixed(1)} MB at the start of the load, max ${result.rssMb.max.toFixed(1)}, ` +
         `${result.rssMb.atEnd.toFixed(1)} at the end; growth ${result.rssGrowthMb.toFixed(1)} MB (target < ${MAX_RSS_GROWTH_MB})`,
-      `  of which, garbage included: heap ${result.heapUsedGrowthMb.toFixed(1)} MB, external ${result.externalGrowthMb.toFixed(1)} MB`,
+      `  of which, garbage included: heap used ${result.heapUsedGrowthMb.toFixed(1)} MB ` +
+        `(V8's reserved heap ${result.heapTotalGrowthMb.toFixed(1)} MB), external ${result.externalGrowthMb.toFixed(1)} MB`,
       `server live memory (after a full GC): ${result.liveMb.before.toFixed(1)} MB before the load, ` +
         `each minute ${result.liveMb.eachMinute.map((mb) => mb.toFixed(1)).join(', ') || '-'}, ${result.liveMb.after.toFixed(1)} MB after it`,
       `server fds: ${result.fds.before} before the load, max ${result.fds.max}, ${result.fds.after} after it (target: back to ${result.fds.before})`,
