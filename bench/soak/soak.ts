@@ -8,6 +8,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { startLab } from '../../server/lab.js';
 import { createLogger } from '../../server/log.js';
 import { removeParentCgroup } from '../../server/sandbox/test-helpers.js';
@@ -79,6 +80,13 @@ function rssMb(): number {
   return process.memoryUsage.rss() / 1e6;
 }
 
+/** What V8 has reserved for its young and old generations, in MB: what RSS holds beyond live. */
+function heapSpacesMb(): string {
+  const size = (name: string): number =>
+    (getHeapSpaceStatistics().find((space) => space.space_name === name)?.space_size ?? 0) / 1e6;
+  return `V8 new space ${size('new_space').toFixed(1)} MB, old ${size('old_space').toFixed(1)} MB`;
+}
+
 /** Median over the last tenth of `samples` minus median over the first tenth. */
 function growth(samples: readonly number[]): number {
   const tenth = Math.max(1, Math.floor(samples.length / 10));
@@ -114,7 +122,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await ready(quiet);
     const baseline = latency(await echoSamples(quiet, BASELINE_KEYS));
     options.log(
-      `idle baseline: p50 ${baseline.p50.toFixed(2)} ms, p99 ${baseline.p99.toFixed(2)} ms`,
+      `idle baseline: p50 ${baseline.p50.toFixed(2)} ms, p99 ${baseline.p99.toFixed(2)} ms; ${heapSpacesMb()}`,
     );
 
     const liveBefore = (await liveBytes()) / 1e6;
@@ -158,7 +166,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           options.log(
             `${samples.length} keys so far: p50 ${so.p50.toFixed(2)} ms, ` +
               `p99 ${so.p99.toFixed(2)} ms, RSS ${rssMb().toFixed(1)} MB, ` +
-              `live ${liveDuring.at(-1)?.toFixed(1)} MB, ${openFds()} fds`,
+              `live ${liveDuring.at(-1)?.toFixed(1)} MB, ${heapSpacesMb()}, ${openFds()} fds`,
           );
         }
       }
