@@ -85,7 +85,8 @@ export function ThemeToggle() {
       aria-label={`${LABEL[choice]} (click to change)`}
       title={LABEL[choice]}
       onClick={() => {
-        storeChoice(nextThemeChoice(choice));
+        // From storage: a click while the page hydrates sees the server's "system" in `choice`.
+        storeChoice(nextThemeChoice(readChoice()));
       }}
       className="ml-auto grid size-9 place-items-center rounded-md text-lg text-zinc-700 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-emerald-600 dark:text-zinc-300 dark:hover:bg-zinc-800"
     >

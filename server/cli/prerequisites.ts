@@ -137,8 +137,11 @@ async function swapCheck(config: Config): Promise<Check> {
 function cpuIdleCheck(config: Config): Check | undefined {
   if (!config.cpuIdle) return undefined;
   const version = parseKernelRelease(release());
-  // An unreadable release is left to start-up, which says exactly what the write found.
-  if (version === undefined || isAtLeast(version, MIN_CPU_IDLE_KERNEL)) {
+  if (version === undefined) {
+    // Left to start-up, which says exactly what writing the file found.
+    return { name: 'cpu.idle', ok: true, detail: `kernel release "${release()}" not understood` };
+  }
+  if (isAtLeast(version, MIN_CPU_IDLE_KERNEL)) {
     return {
       name: 'cpu.idle',
       ok: true,

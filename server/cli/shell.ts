@@ -62,9 +62,9 @@ function runInPty(command: CommandLine): Promise<number> {
   };
   process.stdin.setRawMode(true);
   // Node's raw mode keeps ONLCR, so the \r\n the sandbox's pty already sends would reach the
-  // screen as \r\r\n; ssh's raw mode turns output processing off too. setRawMode(false)
-  // restores the settings this terminal had before.
-  spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
+  // screen as \r\r\n; ssh's raw mode turns output processing off too. stty sets the terminal
+  // it reads from: our stdout's. setRawMode(false) restores the settings it had before.
+  spawnSync('stty', ['-opost'], { stdio: [process.stdout.fd, 'ignore', 'ignore'] });
   process.stdin.on('data', forwardInput);
   process.stdout.on('resize', forwardSize);
   const output = pty.onData((data: string | Buffer) => process.stdout.write(data));

@@ -191,16 +191,16 @@ describe("the parent's cpu.idle", () => {
     let hostHog: ChildProcess | undefined;
     try {
       await waitUntilRunning(hog.sandbox);
-      // A host task on the sandbox's one CPU: an ordinary process would share it half and half
-      // with the hog; an idle-class group gets about 3/1027 of it.
-      hostHog = spawn(
-        'taskset',
-        ['-c', hog.sandbox.limits.cpuset, 'sh', '-c', 'while :; do :; done'],
-        {
-          stdio: 'ignore',
-        },
-      );
-      await sleep(300);
+      const cpu = hog.sandbox.limits.cpuset;
+      expect(cpu).toMatch(/^\d+$/); // pinned (the default): the host task can share its one CPU
+      // An ordinary process would share it half and half with the hog; an idle-class group gets
+      // about 3/1027 of it.
+      const busy = spawn('taskset', ['-c', cpu, 'sh', '-c', 'while :; do :; done'], {
+        stdio: 'ignore',
+      });
+      hostHog = busy;
+      const spawnFailed = new Promise<never>((_, reject) => busy.on('error', reject));
+      await Promise.race([sleep(300), spawnFailed]);
       const before = await hog.sandbox.stats();
       const startedAt = performance.now();
       await sleep(1500);
@@ -216,9 +216,12 @@ describe("the parent's cpu.idle", () => {
     // The parent outlives the server: turning the switch off must reach the kernel too.
     const hierarchies = await cgroupHierarchies(test.host.layout);
     const { cgroupParent, totals } = test.config;
-    await prepareParentCgroup(test.host.layout, hierarchies, cgroupParent, totals, false);
-    expect((await readFile(parentIdle, 'utf8')).trim()).toBe('0');
-    await prepareParentCgroup(test.host.layout, hierarchies, cgroupParent, totals, true);
+    try {
+      await prepareParentCgroup(test.host.layout, hierarchies, cgroupParent, totals, false);
+      expect((await readFile(parentIdle, 'utf8')).trim()).toBe('0');
+    } finally {
+      await prepareParentCgroup(test.host.layout, hierarchies, cgroupParent, totals, true);
+    }
     expect((await readFile(parentIdle, 'utf8')).trim()).toBe('1');
   });
 });

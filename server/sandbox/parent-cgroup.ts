@@ -3,7 +3,7 @@
  * cap all sandboxes together, so many learners at their limits still leave the host (and this
  * server) room. It is created at start-up and outlives the server.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CGROUP_ROOT, cgroupFile, type CgroupLayout } from './cgroups.js';
 import { SandboxError } from './errors.js';
@@ -23,6 +23,13 @@ async function write(path: string, value: string, why: string): Promise<void> {
       { cause: error },
     );
   }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** v1 cpuset cgroups start with no CPUs or memory nodes: give the parent the root's, and make
@@ -52,21 +59,15 @@ async function initialiseV1Cpuset(hierarchy: string, parent: string): Promise<vo
  */
 async function setCpuIdle(layout: CgroupLayout, parent: string, idle: boolean): Promise<void> {
   const path = cgroupFile(layout, parent, 'cpu.idle');
-  const value = idle ? '1' : '0';
-  try {
-    await writeFile(path, value);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    // Nothing to undo on a kernel without the file.
-    if (!idle && code === 'ENOENT') return;
-    throw new SandboxError(
-      'cgroup-setup-failed',
-      `Cannot write "${value}" to ${path} (${code}): sandboxes yield the CPU to the server and the ` +
-        "kernel's threads through cpu.idle, which needs Linux 5.15 or later. Upgrade the " +
-        'kernel, or set NESTBOX_CPU_IDLE=0 to let them compete as an ordinary process.',
-      { cause: error },
-    );
-  }
+  // Nothing to undo where the file does not exist (a kernel before 5.15).
+  if (!idle && !(await exists(path))) return;
+  await write(
+    path,
+    idle ? '1' : '0',
+    "sandboxes yield the CPU to the server and the kernel's threads through cpu.idle, which " +
+      'needs Linux 5.15 or later and the cpu controller. Set NESTBOX_CPU_IDLE=0 to let them ' +
+      'compete as an ordinary process instead.',
+  );
 }
 
 /** Creates the parent cgroup (idempotently), gives it its totals and sets its cpu.idle. */

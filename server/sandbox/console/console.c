@@ -14,7 +14,8 @@
  *      gets it as its own (see sandbox.ts, which wraps the shell's command for this);
  *   2. give up our session's claim on it (TIOCNOTTY), ignoring the SIGHUP this sends to our own
  *      process group;
- *   3. ask for short scheduler slices (below), which every process of the sandbox inherits;
+ *   3. ask for short scheduler slices (below), which the terminal's shell and everything it
+ *      starts inherit (a learner may ask for a longer one back: that only costs their own shell);
  *   4. exec the runtime, which passes the pty on as the shell's stdin, stdout and stderr.
  * Everything else a terminal needs then comes from the kernel: echo and line editing, Ctrl-C and
  * Ctrl-Z to the shell's foreground job, SIGWINCH when node-pty resizes the pty, and the
