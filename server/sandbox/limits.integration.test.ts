@@ -34,6 +34,16 @@ afterAll(async () => {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A sandbox's CPU use over `ms`, in cores, and its stats either side. */
+async function cpuUse(sandbox: Sandbox, ms: number) {
+  const before = await sandbox.stats();
+  const startedAt = performance.now();
+  await sleep(ms);
+  const after = await sandbox.stats();
+  const seconds = (performance.now() - startedAt) / 1000;
+  return { cores: (after.cpuUsageNs - before.cpuUsageNs) / 1e9 / seconds, before, after };
+}
+
 async function timedEcho(sandbox: Sandbox): Promise<number> {
   const started = performance.now();
   const result = await sandbox.exec(['/bin/echo', 'pong']);
@@ -110,12 +120,7 @@ describe('the cpu limit', () => {
     try {
       await waitUntilRunning(hog.sandbox);
       await sleep(300); // past the first period
-      const before = await hog.sandbox.stats();
-      const startedAt = performance.now();
-      await sleep(2000);
-      const after = await hog.sandbox.stats();
-      const seconds = (performance.now() - startedAt) / 1000;
-      const cores = (after.cpuUsageNs - before.cpuUsageNs) / 1e9 / seconds;
+      const { cores, before, after } = await cpuUse(hog.sandbox, 2000);
       // The quota is a ceiling: never above half a core (plus measurement slack). How far below
       // depends on what else this 2-core machine runs, so the floor only proves the hog ran;
       // being throttled proves it wanted more than it got.
@@ -166,12 +171,7 @@ describe('CPU pinning', () => {
       expect(first.stdout).toBe(`${cpusets[0]}\n`);
 
       await sleep(300);
-      const before = await hog.sandbox.stats();
-      const startedAt = performance.now();
-      await sleep(2000);
-      const after = await hog.sandbox.stats();
-      const cores =
-        (after.cpuUsageNs - before.cpuUsageNs) / 1e9 / ((performance.now() - startedAt) / 1000);
+      const { cores, before, after } = await cpuUse(hog.sandbox, 2000);
       // Two hog threads on one CPU: they use up to that CPU, which is exactly the quota, so the
       // group never runs out of it (cpu-placement.ts says why that matters to its neighbours).
       expect(cores).toBeGreaterThan(0.05);
@@ -201,13 +201,7 @@ describe("the parent's cpu.idle", () => {
       hostHog = busy;
       const spawnFailed = new Promise<never>((_, reject) => busy.on('error', reject));
       await Promise.race([sleep(300), spawnFailed]);
-      const before = await hog.sandbox.stats();
-      const startedAt = performance.now();
-      await sleep(1500);
-      const after = await hog.sandbox.stats();
-      const cores =
-        (after.cpuUsageNs - before.cpuUsageNs) / 1e9 / ((performance.now() - startedAt) / 1000);
-      expect(cores).toBeLessThan(0.1);
+      expect((await cpuUse(hog.sandbox, 1500)).cores).toBeLessThan(0.1);
     } finally {
       hostHog?.kill('SIGKILL');
       await hog.sandbox.destroy();

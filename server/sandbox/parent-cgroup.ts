@@ -3,7 +3,8 @@
  * cap all sandboxes together, so many learners at their limits still leave the host (and this
  * server) room. It is created at start-up and outlives the server.
  */
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CGROUP_ROOT, cgroupFile, type CgroupLayout } from './cgroups.js';
 import { SandboxError } from './errors.js';
@@ -23,13 +24,6 @@ async function write(path: string, value: string, why: string): Promise<void> {
       { cause: error },
     );
   }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** v1 cpuset cgroups start with no CPUs or memory nodes: give the parent the root's, and make
@@ -60,7 +54,7 @@ async function initialiseV1Cpuset(hierarchy: string, parent: string): Promise<vo
 async function setCpuIdle(layout: CgroupLayout, parent: string, idle: boolean): Promise<void> {
   const path = cgroupFile(layout, parent, 'cpu.idle');
   // Nothing to undo where the file does not exist (a kernel before 5.15).
-  if (!idle && !(await exists(path))) return;
+  if (!idle && !existsSync(path)) return;
   await write(
     path,
     idle ? '1' : '0',

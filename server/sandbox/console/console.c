@@ -32,7 +32,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* The slice every sandbox process runs in: the shortest EEVDF allows (Linux 6.12+). With the
+/* The slice a terminal's shell and everything it starts run in: the shortest EEVDF allows (Linux 6.12+). With the
  * default one (a few ms), a learner's shell woken on a CPU where a neighbour's memory bomb runs
  * waits until the bomb's slice ends, which the kernel notices only at its next tick (4 ms at
  * HZ=250); a task whose slice is over is preempted at the wake-up (bench/README.md, soak). Older
