@@ -186,7 +186,9 @@ describe('a connected terminal', () => {
     const gap = (second?.at ?? 0) - (first?.at ?? 0);
     expect(gap).toBeGreaterThan(700);
     expect(gap).toBeLessThan(1500);
-    client.type('kill $(jobs -p)\r');
+    // `wait` reaps them all: a bash that is only sent SIGCHLD may leave the later ones as
+    // zombies, still counted, until its next command.
+    client.type('kill $(jobs -p); wait\r');
     await waitFor(
       () => ((stats().at(-1)?.pidsCurrent ?? 99) <= 2 ? true : undefined),
       'the sleeps to be gone from the pids count',
