@@ -352,20 +352,23 @@ describe('the parent cgroup', () => {
       NESTBOX_TOTAL_PIDS: '70',
     });
     try {
-      const bomb = await startSandbox(
+      // A steady 64 tasks (the shell and 63 sleeps) leave 6 of the 70, fewer than a sandbox needs
+      // to start. A fork bomb at its limit would not do: its count dips below 64 as failed forks
+      // exit, and a check made in such a dip rightly lets a sandbox in.
+      const holder = await startSandbox(
         full.host,
-        'exec 2>/dev/null; :(){ :|:& };: ; exec sleep 120',
+        'for i in $(seq 63); do sleep 120 & done; wait',
         { shell: '/bin/bash' },
       );
       try {
         await waitFor(async () =>
-          (await bomb.sandbox.stats()).pidsCurrent >= 64 ? true : undefined,
+          (await holder.sandbox.stats()).pidsCurrent === 64 ? true : undefined,
         );
         await expect(full.host.create({ terminal: false })).rejects.toMatchObject({
           code: 'parent-cgroup-full',
         });
       } finally {
-        await bomb.sandbox.destroy();
+        await holder.sandbox.destroy();
       }
       const next = await full.host.create({ terminal: false });
       await next.destroy();
