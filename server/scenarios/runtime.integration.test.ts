@@ -321,6 +321,24 @@ describe('nestbox scenario test', () => {
     expect(result.status).toBe(0);
   });
 
+  it('checks again, a second apart, when the solve needs a moment longer, and says so', () => {
+    const result = run(`${FIXTURES}/slow-solve`);
+    expect(result.stdout).toMatch(
+      /slow-solve\s+1 Wait for it\s+pass\s+fails before, passes after solve \(on check [23]\)/,
+    );
+    expect(result.stdout).toMatch(/^1 passed, 0 failed$/m);
+    expect(result.status).toBe(0);
+  });
+
+  it('fails a step whose check still fails after five checks, with the check’s reason', () => {
+    const result = run(`${FIXTURES}/never-solved`);
+    expect(result.stdout).toMatch(
+      /FAIL\s+verify fails after solve \(5 checks, a second apart\): the solve does not do the work/,
+    );
+    expect(result.stdout).toMatch(/^0 passed, 1 failed$/m);
+    expect(result.status).toBe(1);
+  });
+
   it('fails a step whose check already passes before the work is done', () => {
     const result = run(`${FIXTURES}/passes-too-early`);
     expect(result.stdout).toMatch(/FAIL\s+verify passes before the step is done/);
