@@ -49,6 +49,10 @@ export interface Config {
    *  CPU at once to the server and the kernel's threads (which carry every terminal's bytes);
    *  0 lets them compete as one ordinary process. Default 1 (see parent-cgroup.ts). */
   cpuIdle: boolean;
+  /** NESTBOX_DEMOTE_BUSY: 1 to mark a sandbox cpu.idle among sandboxes while it keeps half a CPU
+   *  or more busy, so a quiet learner's shell on the same CPU runs at once when it wakes; 0
+   *  leaves all sandboxes equal. Default 1 (see server/sandbox/busy-demotion.ts). */
+  demoteBusy: boolean;
   /** NESTBOX_ROOTFS_MODE: how container root comes to own the shared, never-written image. Default auto.
    *  - idmap: idmapped bind mounts of the one shared image under the overlays of the writable
    *    root (Linux 5.19+ and ext4/xfs/btrfs);
@@ -246,6 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
     maskProc: flag(env, 'NESTBOX_MASK_PROC'),
     pinCpus: flag(env, 'NESTBOX_PIN_CPUS', true),
     cpuIdle: flag(env, 'NESTBOX_CPU_IDLE', true),
+    demoteBusy: flag(env, 'NESTBOX_DEMOTE_BUSY', true),
     rootfsMode: text(env, 'NESTBOX_ROOTFS_MODE', 'auto', /^(auto|idmap|shifted)$/) as RootfsMode,
     shiftedKeep: integer(env, 'NESTBOX_SHIFTED_KEEP', 4, 0, 1000),
     allowedOrigins: origins(env, host, port),

@@ -71,8 +71,14 @@ export class PortInUseError extends Error {
 }
 
 export async function startLab(config: Config, options: LabOptions): Promise<Lab> {
-  const host = await openSandboxHost({ ...config, maxSandboxes: config.maxSessions });
   const { logger } = options;
+  const host = await openSandboxHost({
+    ...config,
+    maxSandboxes: config.maxSessions,
+    onWarning: (message) => {
+      logger.warn({ event: 'sandbox-warning' }, message);
+    },
+  });
   if (host.reaped.length > 0) {
     logger.info(
       { event: 'reaped', sandboxes: host.reaped },

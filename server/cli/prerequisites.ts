@@ -133,26 +133,31 @@ async function swapCheck(config: Config): Promise<Check> {
   };
 }
 
-/** NESTBOX_CPU_IDLE needs the kernel's cpu.idle; start-up would fail without it. */
+/** NESTBOX_CPU_IDLE and NESTBOX_DEMOTE_BUSY need the kernel's cpu.idle; start-up would fail
+ *  without it. */
 function cpuIdleCheck(config: Config): Check | undefined {
-  if (!config.cpuIdle) return undefined;
+  const uses = [
+    ...(config.cpuIdle
+      ? [{ name: 'NESTBOX_CPU_IDLE', does: "sandboxes yield to the host's tasks" }]
+      : []),
+    ...(config.demoteBusy
+      ? [{ name: 'NESTBOX_DEMOTE_BUSY', does: 'busy sandboxes yield to quiet ones' }]
+      : []),
+  ];
+  if (uses.length === 0) return undefined;
   const version = parseKernelRelease(release());
   if (version === undefined) {
     // Left to start-up, which says exactly what writing the file found.
     return { name: 'cpu.idle', ok: true, detail: `kernel release "${release()}" not understood` };
   }
   if (isAtLeast(version, MIN_CPU_IDLE_KERNEL)) {
-    return {
-      name: 'cpu.idle',
-      ok: true,
-      detail: "sandboxes yield the CPU to the host's own tasks",
-    };
+    return { name: 'cpu.idle', ok: true, detail: uses.map((use) => use.does).join('; ') };
   }
   return {
     name: 'cpu.idle',
     ok: false,
     detail: `Linux ${release()} has no cpu.idle (${MIN_CPU_IDLE_KERNEL.join('.')} or later has)`,
-    fix: 'Upgrade the kernel, or set NESTBOX_CPU_IDLE=0.',
+    fix: `Upgrade the kernel, or set ${uses.map((use) => `${use.name}=0`).join(' and ')}.`,
   };
 }
 

@@ -3,12 +3,15 @@
  * argv this returns), exec commands in them, read their usage, and destroy them. It knows Linux,
  * crun and cgroups, and nothing of WebSockets, ptys, Next or scenarios (design.md §3).
  */
+import { existsSync } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { diskOf } from './block-device.js';
+import { startBusyDemotion } from './busy-demotion.js';
 import {
   availableControllers,
   CGROUP_ROOT,
+  cgroupFile,
   cgroupHierarchies,
   detectCgroupLayout,
   type CgroupLayout,
@@ -62,6 +65,10 @@ export interface SandboxHostConfig {
   pinCpus: boolean;
   /** Mark the parent cgroup cpu.idle: sandboxes yield to everything else on the host. */
   cpuIdle: boolean;
+  /** Mark busy sandboxes cpu.idle among sandboxes, so quiet ones run first (busy-demotion.ts). */
+  demoteBusy: boolean;
+  /** Hears of trouble that does not stop a sandbox: a demotion the kernel refused. */
+  onWarning?: (message: string) => void;
   /** Caps on all sandboxes together, set on the parent cgroup. None when absent. */
   totals?: CgroupTotals;
   /** The parent cgroup, relative to the cgroup root. Default `nestbox`. */
@@ -127,6 +134,17 @@ async function requireDisk(rootfs: string): Promise<ResourceHost['ioDevice']> {
     'invalid-limits',
     `NESTBOX_IO_MBPS is set, but the image at ${rootfs} is not on a block device, so there is ` +
       'no disk to throttle. Unset NESTBOX_IO_MBPS, or keep NESTBOX_DATA_DIR on a real disk.',
+  );
+}
+
+/** NESTBOX_DEMOTE_BUSY writes cpu.idle in each busy sandbox's cgroup (Linux 5.15+). */
+function requireCpuIdle(layout: CgroupLayout, parent: string): void {
+  if (existsSync(cgroupFile(layout, parent, 'cpu.idle'))) return;
+  throw new SandboxError(
+    'cgroup-setup-failed',
+    `${cgroupFile(layout, parent, 'cpu.idle')} does not exist: making busy sandboxes yield to ` +
+      'quiet ones needs cpu.idle (Linux 5.15 or later, and the cpu controller). Upgrade the ' +
+      'kernel, or set NESTBOX_DEMOTE_BUSY=0.',
   );
 }
 
@@ -224,6 +242,7 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
   const reaped = await reapLeftovers(teardown, bundlesDir, parent, CONTAINER_PREFIX);
   await allowTraversal(config.runDir);
   await prepareParentCgroup(layout, hierarchies, parent, config.totals ?? {}, config.cpuIdle);
+  if (config.demoteBusy) requireCpuIdle(layout, parent);
 
   const ids = new IdRangeAllocator(config.idBase, ID_RANGE_SIZE, config.maxSandboxes);
   const root = await chooseRootfs(config, {
@@ -256,6 +275,11 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
     live,
     ...(config.pinCpus ? { cpus: new CpuPlacement(await parentCpus(layout, parent)) } : {}),
   };
+  const demotion = config.demoteBusy
+    ? startBusyDemotion(layout, live, (error) => {
+        config.onWarning?.(`A busy sandbox could not be made to yield its CPU: ${error.message}`);
+      })
+    : undefined;
   return {
     layout,
     rootfs: {
@@ -265,6 +289,7 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
     reaped,
     create: (options) => createSandbox(context, options),
     async dispose() {
+      demotion?.stop();
       await Promise.allSettled([...live].map((sandbox) => sandbox.destroy()));
     },
   };

@@ -1,0 +1,133 @@
+/**
+ * Sandboxes that keep a CPU busy yield it to those that do not. Twice a second this reads each
+ * live sandbox's CPU time, and marks a sandbox that used half a CPU or more since the last look
+ * `cpu.idle`; it lifts the mark once the sandbox uses less than a quarter of a CPU.
+ *
+ * Why: with more sandboxes than CPUs, a quiet learner's shell shares its CPU with a neighbour's
+ * hog (placement counts sandboxes, not load). Two ordinary sibling groups share by EEVDF, and a
+ * shell woken while its group is not "eligible" waits for the next scheduling event: up to a
+ * scheduler tick (4 ms at HZ=250), whatever its 0.1 ms slice. A trace of the soak found the
+ * typist's echo process waiting so behind the memory bomb (bench/README.md "soak"). An idle
+ * group is preempted at once by an ordinary sibling that wakes, eligible or not; among
+ * themselves, busy sandboxes still share equally, and each keeps its quota. The learner cannot
+ * undo it: cpu.idle, cpu.shares and cpu.weight of the sandbox's own cgroup stay root's.
+ *
+ * The kernel sets an idle group's weight to its minimum and, when the mark is lifted, back to
+ * the default, not to what it was; so lifting it writes the sandbox's configured weight again.
+ */
+import { writeFile } from 'node:fs/promises';
+import { cgroupFile, type CgroupLayout } from './cgroups.js';
+import { cpuWeightToShares } from './resources.js';
+import { readCpuUsageNs } from './stats.js';
+
+/** How often usage is read. Long enough that a burst of typing is not "busy"; short enough
+ *  that a new hog disturbs its neighbours for at most about this long. */
+export const DEMOTION_INTERVAL_MS = 500;
+/** CPUs' worth of time over an interval that marks a sandbox busy, and that lifts the mark.
+ *  The gap keeps a sandbox near one figure from flipping at every look. */
+export const BUSY_CORES = 0.5;
+export const CALM_CORES = 0.25;
+
+/** Whether a sandbox should be marked idle, given whether it is and its recent usage. */
+export function nextDemoted(demoted: boolean, usedCores: number): boolean {
+  return demoted ? usedCores >= CALM_CORES : usedCores >= BUSY_CORES;
+}
+
+/** The file and value that give a sandbox its scheduler weight back (resources.ts writes the
+ *  same at creation). */
+export function weightWrite(
+  layout: CgroupLayout,
+  cpuWeight: number,
+): { file: string; value: string } {
+  return layout === 'v2'
+    ? { file: 'cpu.weight', value: String(cpuWeight) }
+    : { file: 'cpu.shares', value: String(cpuWeightToShares(cpuWeight)) };
+}
+
+/** What the demotion needs of a sandbox. */
+export interface DemotionTarget {
+  readonly cgroupPath: string;
+  readonly limits: { readonly cpuWeight: number };
+}
+
+interface Tracked {
+  usageNs: number;
+  at: number;
+  demoted: boolean;
+  /** A write was refused: reported once, and the sandbox is left as it is from then on. */
+  refused: boolean;
+}
+
+export interface BusyDemotion {
+  stop(): void;
+}
+
+/**
+ * Starts watching `live` (the host's set of sandboxes, read at each look). `onError` hears once
+ * per sandbox of a write the kernel refused; a sandbox torn down meanwhile is not an error.
+ */
+export function startBusyDemotion(
+  layout: CgroupLayout,
+  live: ReadonlySet<DemotionTarget>,
+  onError: (error: Error) => void,
+): BusyDemotion {
+  const tracked = new Map<DemotionTarget, Tracked>();
+  let looking = false;
+
+  const mark = async (sandbox: DemotionTarget, demoted: boolean): Promise<void> => {
+    const write = (file: string, value: string): Promise<void> =>
+      writeFile(cgroupFile(layout, sandbox.cgroupPath, file), value);
+    await write('cpu.idle', demoted ? '1' : '0');
+    if (!demoted) {
+      const weight = weightWrite(layout, sandbox.limits.cpuWeight);
+      await write(weight.file, weight.value);
+    }
+  };
+
+  const look = async (): Promise<void> => {
+    for (const sandbox of tracked.keys()) if (!live.has(sandbox)) tracked.delete(sandbox);
+    await Promise.all(
+      [...live].map(async (sandbox) => {
+        const usageNs = await readCpuUsageNs(layout, sandbox.cgroupPath);
+        if (usageNs === undefined) return; // torn down meanwhile
+        const at = performance.now();
+        const before = tracked.get(sandbox);
+        const state = {
+          usageNs,
+          at,
+          demoted: before?.demoted ?? false,
+          refused: before?.refused ?? false,
+        };
+        tracked.set(sandbox, state);
+        if (!before || state.refused) return;
+        const usedCores = (usageNs - before.usageNs) / 1e6 / (at - before.at);
+        const demoted = nextDemoted(before.demoted, usedCores);
+        if (demoted === before.demoted) return;
+        try {
+          await mark(sandbox, demoted);
+          state.demoted = demoted;
+        } catch (error) {
+          if (live.has(sandbox) && (error as NodeJS.ErrnoException).code !== 'ENOENT') {
+            state.refused = true;
+            onError(error as Error);
+          }
+        }
+      }),
+    );
+  };
+
+  const timer = setInterval(() => {
+    // A look that outlasts the interval (a very busy host) is not stacked on.
+    if (looking) return;
+    looking = true;
+    void look().finally(() => {
+      looking = false;
+    });
+  }, DEMOTION_INTERVAL_MS);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}
