@@ -107,11 +107,14 @@ describe('the terminal transport', () => {
     const session = await newSession();
     const client = await readyClient({ session });
     // Raw mode: no echo, no line editing, no CR/LF translation, no signals.
-    client.type('stty raw -echo; head -c 256 | od -An -v -tx1 | tr -d " \\n"; echo; ');
+    client.type('stty raw -echo; echo raw-$((5*5)); head -c 256 | od -An -v -tx1 | tr -d " \\n"; ');
     client.type(
-      'python3 -c \'import sys; sys.stdout.buffer.write(b"<<" + bytes(range(256)) + b">>")\'\r',
+      'echo; python3 -c \'import sys; sys.stdout.buffer.write(b"<<" + bytes(range(256)) + b">>")\'\r',
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Send the bytes only once the pty is raw: before stty has run, its line discipline would
+    // take ^C, ^D, ^U and the rest as keys. (The marker is computed, so the echoed line does
+    // not match it.)
+    await client.waitForOutput(/raw-25/);
     client.ws.send(Buffer.from(Array.from({ length: 256 }, (_, byte) => byte)), { binary: true });
     const hex = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0')).join(
       '',
