@@ -237,11 +237,15 @@ describe('the terminal transport', () => {
     const one = await readyClient({ session });
     const two = await readyClient({ session, terminal: 2 });
     one.type('echo "one=$$ $(hostname)"\r');
-    two.type('echo "two=$$ $(hostname)"; ps -e -o comm= | sort | uniq -c | grep bash\r');
+    two.type('echo "two=$$ $(hostname)"\r');
     const [, pidOne] = await one.waitForOutput(/one=(\d+) nestbox/);
     const [, pidTwo] = await two.waitForOutput(/two=(\d+) nestbox/);
     expect(pidOne).not.toBe(pidTwo);
-    await two.waitForOutput(/\s2 bash/);
+    // Both shells, by pid, from the second one: the same pid namespace. (Counting every bash in
+    // `ps -e` also counts a pipeline's children before they exec and the other shell's
+    // $(hostname) subshell.)
+    two.type(`ps -o comm= -p ${pidOne},${pidTwo} | sort | uniq -c\r`);
+    await two.waitForOutput(/\s2 bash\r\n/);
     await session.end('ended');
   });
 
