@@ -263,6 +263,10 @@ describe('two live sandboxes', () => {
     const a = await startSandbox(test.host, 'exec sleep 300');
     const b = await startSandbox(test.host, 'exec sleep 300');
     try {
+      // Running, so the one process in B's range is its sleep: while crun still sets B up, the
+      // first pid in that range is often a short-lived crun helper, gone (or a zombie) by the
+      // time its status is read at the end.
+      await Promise.all([waitUntilRunning(a.sandbox), waitUntilRunning(b.sandbox)]);
       const [victim] = await waitFor(() => {
         const pids = hostProcessesWithUidIn(b.sandbox.idRange);
         return pids.length > 0 ? pids : undefined;
