@@ -199,7 +199,9 @@ describe('cgroups-cpu on v2', () => {
     const run = onV2([
       '/bin/bash',
       '-c',
-      `yes >/dev/null & sleep 0.2; ${script('cgroups-cpu/step2/verify.sh').join(' ')}; kill %1`,
+      // Until pgrep sees yes (at most 10 s): before it has exec'd, the child is still bash.
+      'yes >/dev/null & for i in $(seq 200); do pgrep -x yes >/dev/null && break; sleep 0.05; done; ' +
+        `${script('cgroups-cpu/step2/verify.sh').join(' ')}; kill %1`,
     ]);
     expect(run.stdout).toMatch(/^FAIL: your sandbox used only 0 ms of CPU in 2 s/m);
     const idle = onV2(script('cgroups-cpu/step2/verify.sh'));
