@@ -118,7 +118,8 @@ describe('verify', () => {
 
 describe('background scripts', () => {
   it('run detached, report running, then their outcome, and log inside the sandbox', async () => {
-    const job = await startBackground(sandbox, 'sleep 0.5; echo prepared', { name: 'ok' });
+    // Long enough that the state read below (an exec, slow on a busy host) finds it running.
+    const job = await startBackground(sandbox, 'sleep 2; echo prepared', { name: 'ok' });
     expect(job.logFile).toBe('/tmp/.nestbox/background-ok.log');
     expect(await job.state()).toBe('running');
     expect(await job.wait(10_000)).toBe('succeeded');
