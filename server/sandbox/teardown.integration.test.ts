@@ -81,7 +81,11 @@ describe('destroy', () => {
       test.host,
       'mkdir /sys/fs/cgroup/freezer/ice && ' +
         'sh -c "echo \\$\\$ > /sys/fs/cgroup/freezer/ice/cgroup.procs && exec sleep 305" & ' +
-        'sleep 0.2; echo FROZEN > /sys/fs/cgroup/freezer/ice/freezer.state; exec sleep 300',
+        // Freeze once the sleep's shell is in ice (waiting at most 10 s): after a fixed pause,
+        // a slow start could leave ice empty when frozen, and the test would prove nothing.
+        'for i in $(seq 200); do grep -q . /sys/fs/cgroup/freezer/ice/cgroup.procs && break; ' +
+        'sleep 0.05; done; ' +
+        'echo FROZEN > /sys/fs/cgroup/freezer/ice/freezer.state; exec sleep 300',
     );
     await waitFor(async () =>
       (
