@@ -325,7 +325,7 @@ describe('nestbox scenario test', () => {
   it('checks again, a second apart, when the solve needs a moment longer, and says so', () => {
     const result = run(`${FIXTURES}/slow-solve`);
     expect(result.stdout).toMatch(
-      /slow-solve\s+1 Wait for it\s+pass\s+fails before, passes after solve \(on check [23]\)/,
+      /slow-solve\s+1 Wait for it\s+pass\s+fails before, passes after solve \(on check [2-4]\)/,
     );
     expect(result.stdout).toMatch(/^1 passed, 0 failed$/m);
     expect(result.status).toBe(0);
