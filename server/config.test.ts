@@ -66,6 +66,14 @@ describe("the parent cgroup's cpu.idle", () => {
   });
 });
 
+describe('busy-sandbox demotion', () => {
+  it('is on unless NESTBOX_DEMOTE_BUSY turns it off', () => {
+    expect(loadConfig({}).demoteBusy).toBe(true);
+    expect(loadConfig({ NESTBOX_DEMOTE_BUSY: '0' }).demoteBusy).toBe(false);
+    expect(loadConfig({ NESTBOX_DEMOTE_BUSY: '1' }).demoteBusy).toBe(true);
+  });
+});
+
 describe('totals for all sandboxes together', () => {
   it('default to 80% of this machine’s memory, 4096 tasks and no CPU cap', () => {
     const { totals } = loadConfig({});

@@ -43,7 +43,7 @@ afterAll(async () => {
 describe('nestbox scenario check', () => {
   it('passes the fixtures and says how many it checked', () => {
     const result = check('server/scenarios/fixtures');
-    expect(result.stdout.trim()).toBe('Checked 5 scenarios: 0 errors, 0 warnings.');
+    expect(result.stdout.trim()).toBe('Checked 7 scenarios: 0 errors, 0 warnings.');
     expect(result.status).toBe(0);
   });
 

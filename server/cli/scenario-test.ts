@@ -49,6 +49,8 @@ function testHost(config: Config): Promise<SandboxHost> {
     cgroupParent: `${config.cgroupParent}-scenario-test`,
     idBase: config.idBase + config.maxSessions * 65536,
     maxSandboxes: 2,
+    // One sandbox at a time has no neighbour to yield to.
+    demoteBusy: false,
   });
 }
 

@@ -10,7 +10,13 @@ import { openSandboxHost, type CommandLine } from '../sandbox/index.js';
 
 export async function shell(command: string[]): Promise<number> {
   const config = loadConfig();
-  const host = await openSandboxHost({ ...config, maxSandboxes: config.maxSessions });
+  const host = await openSandboxHost({
+    ...config,
+    maxSandboxes: config.maxSessions,
+    onWarning: (message) => {
+      process.stderr.write(`nestbox: ${message}\n`);
+    },
+  });
   // A pty only when we have one to give: piped output stays free of \r\n and escape codes.
   const terminal = process.stdin.isTTY && process.stdout.isTTY;
   const sandbox = await host.create({

@@ -7,7 +7,7 @@
  * hog (placement counts sandboxes, not load). Two ordinary sibling groups share by EEVDF, and a
  * shell woken while its group is not "eligible" waits for the next scheduling event: up to a
  * scheduler tick (4 ms at HZ=250), whatever its 0.1 ms slice. A trace of the soak found the
- * typist's echo process waiting so behind the memory bomb (bench/README.md "soak"). An idle
+ * typist's echo process waiting like that behind the memory bomb (bench/README.md "soak"). An idle
  * group is preempted at once by an ordinary sibling that wakes, eligible or not; among
  * themselves, busy sandboxes still share equally, and each keeps its quota. The learner cannot
  * undo it: cpu.idle, cpu.shares and cpu.weight of the sandbox's own cgroup stay root's.
@@ -54,29 +54,42 @@ interface Tracked {
   usageNs: number;
   at: number;
   demoted: boolean;
-  /** A write was refused: reported once, and the sandbox is left as it is from then on. */
-  refused: boolean;
+  /** A write was refused and reported. Later looks try again (a lift must not be given up:
+   *  an idle sandbox beside busy neighbours gets almost nothing) but do not report again. */
+  reported: boolean;
 }
 
 export interface BusyDemotion {
   stop(): void;
 }
 
+/** Errors of a write to a cgroup that is being removed: open finds it gone, or write does. */
+const GONE = new Set(['ENOENT', 'ENODEV']);
+
 /**
  * Starts watching `live` (the host's set of sandboxes, read at each look). `onError` hears once
- * per sandbox of a write the kernel refused; a sandbox torn down meanwhile is not an error.
+ * per sandbox of a write the kernel refused, with whether it was to mark (true) or to lift
+ * (false); a sandbox torn down meanwhile is not an error.
  */
 export function startBusyDemotion(
   layout: CgroupLayout,
   live: ReadonlySet<DemotionTarget>,
-  onError: (error: Error) => void,
+  onError: (error: Error, demoting: boolean) => void,
 ): BusyDemotion {
   const tracked = new Map<DemotionTarget, Tracked>();
   let looking = false;
+  const report = (error: unknown, demoting: boolean): void => {
+    try {
+      onError(error instanceof Error ? error : new Error(String(error)), demoting);
+    } catch {
+      // A reporter that fails must not take the server down with it.
+    }
+  };
 
-  const mark = async (sandbox: DemotionTarget, demoted: boolean): Promise<void> => {
+  const setDemoted = async (sandbox: DemotionTarget, demoted: boolean): Promise<void> => {
     const write = (file: string, value: string): Promise<void> =>
       writeFile(cgroupFile(layout, sandbox.cgroupPath, file), value);
+    // In this order: the kernel refuses a weight for an idle group.
     await write('cpu.idle', demoted ? '1' : '0');
     if (!demoted) {
       const weight = weightWrite(layout, sandbox.limits.cpuWeight);
@@ -96,21 +109,22 @@ export function startBusyDemotion(
           usageNs,
           at,
           demoted: before?.demoted ?? false,
-          refused: before?.refused ?? false,
+          reported: before?.reported ?? false,
         };
         tracked.set(sandbox, state);
-        if (!before || state.refused) return;
+        if (!before) return;
         const usedCores = (usageNs - before.usageNs) / 1e6 / (at - before.at);
         const demoted = nextDemoted(before.demoted, usedCores);
         if (demoted === before.demoted) return;
         try {
-          await mark(sandbox, demoted);
+          await setDemoted(sandbox, demoted);
           state.demoted = demoted;
         } catch (error) {
-          if (live.has(sandbox) && (error as NodeJS.ErrnoException).code !== 'ENOENT') {
-            state.refused = true;
-            onError(error as Error);
-          }
+          // Left as it was, so the next look tries again.
+          const gone = GONE.has((error as NodeJS.ErrnoException).code ?? '');
+          if (gone || !live.has(sandbox) || state.reported) return;
+          state.reported = true;
+          report(error, demoted);
         }
       }),
     );
@@ -120,9 +134,13 @@ export function startBusyDemotion(
     // A look that outlasts the interval (a very busy host) is not stacked on.
     if (looking) return;
     looking = true;
-    void look().finally(() => {
-      looking = false;
-    });
+    look()
+      .catch((error: unknown) => {
+        report(error, true);
+      })
+      .finally(() => {
+        looking = false;
+      });
   }, DEMOTION_INTERVAL_MS);
   timer.unref();
   return {

@@ -96,17 +96,23 @@ describe('a learner in a sandbox', () => {
     const { stdout } = await inside(
       'echo 100000 > /sys/fs/cgroup/pids/pids.max; echo pids=$?; ' +
         'echo -1 > /sys/fs/cgroup/memory/memory.limit_in_bytes; echo memory=$?; ' +
-        'echo -1 > /sys/fs/cgroup/cpu/cpu.cfs_quota_us; echo cpu=$?',
+        'echo -1 > /sys/fs/cgroup/cpu/cpu.cfs_quota_us; echo cpu=$?; ' +
+        'echo 262144 > /sys/fs/cgroup/cpu/cpu.shares; echo shares=$?; ' +
+        // Busy sandboxes are marked cpu.idle (busy-demotion.ts): a learner must not lift it.
+        'echo 0 > /sys/fs/cgroup/cpu/cpu.idle; echo idle=$?',
     );
     expect(stdout).toContain('pids=1');
     expect(stdout).toContain('memory=1');
     expect(stdout).toContain('cpu=1');
+    expect(stdout).toContain('shares=1');
+    expect(stdout).toContain('idle=1');
     // (H) The limits are unchanged.
     const read = (file: string): Promise<string> =>
       readFile(cgroupFile(test.host.layout, sandbox.cgroupPath, file), 'utf8');
     expect(await read('pids.max')).toBe('64\n');
     expect(await read('memory.limit_in_bytes')).toBe(`${test.config.limits.memoryBytes}\n`);
     expect(await read('cpu.cfs_quota_us')).toBe('100000\n');
+    expect(await read('cpu.shares')).toBe('1024\n');
   });
 
   it('cannot leave their cgroup, not even through a fresh cgroup mount', async () => {

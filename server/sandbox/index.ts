@@ -91,7 +91,8 @@ export interface SandboxHost {
   /** Ids of sandboxes a previous run left behind, which start-up tore down. */
   readonly reaped: readonly string[];
   create(options: SandboxOptions): Promise<Sandbox>;
-  /** Destroys every sandbox this host created and has not destroyed yet. */
+  /** Stops marking busy sandboxes, and destroys every sandbox this host created and has not
+   *  destroyed yet. */
   dispose(): Promise<void>;
 }
 
@@ -276,8 +277,12 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
     ...(config.pinCpus ? { cpus: new CpuPlacement(await parentCpus(layout, parent)) } : {}),
   };
   const demotion = config.demoteBusy
-    ? startBusyDemotion(layout, live, (error) => {
-        config.onWarning?.(`A busy sandbox could not be made to yield its CPU: ${error.message}`);
+    ? startBusyDemotion(layout, live, (error, demoting) => {
+        config.onWarning?.(
+          demoting
+            ? `A busy sandbox could not be marked to yield its CPU: ${error.message}`
+            : `A sandbox could not be given its CPU share back: ${error.message}`,
+        );
       })
     : undefined;
   return {

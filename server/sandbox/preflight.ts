@@ -16,7 +16,8 @@ const run = promisify(execFile);
  *  CVE-2022-27650 (containers started with inheritable capabilities). */
 export const MIN_CRUN_VERSION = [1, 5] as const;
 
-/** The first kernel with cpu.idle, which NESTBOX_CPU_IDLE sets on the parent cgroup. */
+/** The first kernel with cpu.idle, which NESTBOX_CPU_IDLE sets on the parent cgroup and
+ *  NESTBOX_DEMOTE_BUSY on busy sandboxes. */
 export const MIN_CPU_IDLE_KERNEL = [5, 15] as const;
 
 /** Reads "6.1.0-18-amd64" (os.release()) as [6, 1, 0]; undefined if it is not a version. */

@@ -119,12 +119,14 @@ export async function readStats(layout: CgroupLayout, cgroupPath: string): Promi
   return parseStats(layout, Object.fromEntries(entries));
 }
 
-/** The CPU time the cgroup at `cgroupPath` has used, in nanoseconds; undefined once it is gone. */
+/** The CPU time the cgroup at `cgroupPath` has used, in nanoseconds; undefined when its file
+ *  cannot be read (the cgroup is gone, as a rule). */
 export async function readCpuUsageNs(
   layout: CgroupLayout,
   cgroupPath: string,
 ): Promise<number | undefined> {
   const source = layout === 'v2' ? 'cpuStat' : 'cpuUsage';
+  // statsFiles names both for their layout; the fallback only satisfies the Partial type.
   const file = statsFiles(layout)[source] ?? '';
   const text = await readFile(cgroupFile(layout, cgroupPath, file), 'utf8').catch(() => undefined);
   return text === undefined ? undefined : parseStats(layout, { [source]: text }).cpuUsageNs;

@@ -25,6 +25,7 @@ const SANDBOX_TREE: Record<string, string> = {
   'cgroup.procs': '',
   'cpu.max': '100000 100000',
   'cpu.weight': '100',
+  'cpu.idle': '0',
   'cpu.stat': 'usage_usec 5000\nuser_usec 3000\nsystem_usec 2000\nnr_periods 0\nnr_throttled 0',
   'cpuset.cpus.effective': '0-1',
   'memory.max': String(256 * 1024 * 1024),
@@ -141,6 +142,7 @@ describe('cgroup-files on v2', () => {
     expect(run.stdout).toMatch(/^memory limit\s+268435456\s+\/sys\/fs\/cgroup\/memory\.max$/m);
     expect(run.stdout).toMatch(/^cpu time used \(usec\)\s+usage_usec 5000\s/m);
     expect(run.stdout).toMatch(/^forks refused\s+max 0\s+\/sys\/fs\/cgroup\/pids\.events$/m);
+    expect(run.stdout).toMatch(/^cpu idle\s+0\s+\/sys\/fs\/cgroup\/cpu\.idle$/m);
   });
 
   it('enables a controller for child cgroups through cgroup.subtree_control', () => {
