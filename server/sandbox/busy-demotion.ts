@@ -66,18 +66,37 @@ export interface BusyDemotion {
 /** Errors of a write to a cgroup that is being removed: open finds it gone, or write does. */
 const GONE = new Set(['ENOENT', 'ENODEV']);
 
+/** How a look reads usage, writes cgroup files and tells the time. */
+export interface DemotionIo {
+  /** CPU time used so far in ns; undefined when the cgroup is gone. */
+  readUsageNs(cgroupPath: string): Promise<number | undefined>;
+  write(cgroupPath: string, file: string, value: string): Promise<void>;
+  /** Milliseconds, monotonic. */
+  now(): number;
+}
+
+/** The real cgroup files. */
+export function cgroupIo(layout: CgroupLayout): DemotionIo {
+  return {
+    readUsageNs: (cgroupPath) => readCpuUsageNs(layout, cgroupPath),
+    write: (cgroupPath, file, value) => writeFile(cgroupFile(layout, cgroupPath, file), value),
+    now: () => performance.now(),
+  };
+}
+
 /**
- * Starts watching `live` (the host's set of sandboxes, read at each look). `onError` hears once
- * per sandbox of a write the kernel refused, with whether it was to mark (true) or to lift
- * (false); a sandbox torn down meanwhile is not an error.
+ * Returns one look at every sandbox in `live` (read at each look): it marks or lifts each as
+ * its use since the last look says. `onError` hears once per sandbox of a write the kernel
+ * refused, with whether it was to mark (true) or to lift (false); a sandbox torn down meanwhile
+ * is not an error. A look never rejects.
  */
-export function startBusyDemotion(
+export function demotionLook(
   layout: CgroupLayout,
   live: ReadonlySet<DemotionTarget>,
   onError: (error: Error, demoting: boolean) => void,
-): BusyDemotion {
+  io: DemotionIo,
+): () => Promise<void> {
   const tracked = new Map<DemotionTarget, Tracked>();
-  let looking = false;
   const report = (error: unknown, demoting: boolean): void => {
     try {
       onError(error instanceof Error ? error : new Error(String(error)), demoting);
@@ -87,60 +106,65 @@ export function startBusyDemotion(
   };
 
   const setDemoted = async (sandbox: DemotionTarget, demoted: boolean): Promise<void> => {
-    const write = (file: string, value: string): Promise<void> =>
-      writeFile(cgroupFile(layout, sandbox.cgroupPath, file), value);
     // In this order: the kernel refuses a weight for an idle group.
-    await write('cpu.idle', demoted ? '1' : '0');
+    await io.write(sandbox.cgroupPath, 'cpu.idle', demoted ? '1' : '0');
     if (!demoted) {
       const weight = weightWrite(layout, sandbox.limits.cpuWeight);
-      await write(weight.file, weight.value);
+      await io.write(sandbox.cgroupPath, weight.file, weight.value);
     }
   };
 
-  const look = async (): Promise<void> => {
-    for (const sandbox of tracked.keys()) if (!live.has(sandbox)) tracked.delete(sandbox);
-    await Promise.all(
-      [...live].map(async (sandbox) => {
-        const usageNs = await readCpuUsageNs(layout, sandbox.cgroupPath);
-        if (usageNs === undefined) return; // torn down meanwhile
-        const at = performance.now();
-        const before = tracked.get(sandbox);
-        const state = {
-          usageNs,
-          at,
-          demoted: before?.demoted ?? false,
-          reported: before?.reported ?? false,
-        };
-        tracked.set(sandbox, state);
-        if (!before) return;
-        const usedCores = (usageNs - before.usageNs) / 1e6 / (at - before.at);
-        const demoted = nextDemoted(before.demoted, usedCores);
-        if (demoted === before.demoted) return;
-        try {
-          await setDemoted(sandbox, demoted);
-          state.demoted = demoted;
-        } catch (error) {
-          // Left as it was, so the next look tries again.
-          const gone = GONE.has((error as NodeJS.ErrnoException).code ?? '');
-          if (gone || !live.has(sandbox) || state.reported) return;
-          state.reported = true;
-          report(error, demoted);
-        }
-      }),
-    );
+  const lookAt = async (sandbox: DemotionTarget): Promise<void> => {
+    const usageNs = await io.readUsageNs(sandbox.cgroupPath);
+    if (usageNs === undefined) return; // torn down meanwhile
+    const at = io.now();
+    const before = tracked.get(sandbox);
+    const state = {
+      usageNs,
+      at,
+      demoted: before?.demoted ?? false,
+      reported: before?.reported ?? false,
+    };
+    tracked.set(sandbox, state);
+    if (!before) return;
+    const usedCores = (usageNs - before.usageNs) / 1e6 / (at - before.at);
+    const demoted = nextDemoted(before.demoted, usedCores);
+    if (demoted === before.demoted) return;
+    try {
+      await setDemoted(sandbox, demoted);
+      state.demoted = demoted;
+    } catch (error) {
+      // Left as it was, so the next look tries again.
+      const gone = GONE.has((error as NodeJS.ErrnoException).code ?? '');
+      if (gone || !live.has(sandbox) || state.reported) return;
+      state.reported = true;
+      report(error, demoted);
+    }
   };
 
+  return async () => {
+    for (const sandbox of tracked.keys()) if (!live.has(sandbox)) tracked.delete(sandbox);
+    await Promise.all([...live].map(lookAt)).catch((error: unknown) => {
+      report(error, true);
+    });
+  };
+}
+
+/** Looks at `live` every DEMOTION_INTERVAL_MS, through the real cgroup files (demotionLook). */
+export function startBusyDemotion(
+  layout: CgroupLayout,
+  live: ReadonlySet<DemotionTarget>,
+  onError: (error: Error, demoting: boolean) => void,
+): BusyDemotion {
+  const look = demotionLook(layout, live, onError, cgroupIo(layout));
+  let looking = false;
   const timer = setInterval(() => {
     // A look that outlasts the interval (a very busy host) is not stacked on.
     if (looking) return;
     looking = true;
-    look()
-      .catch((error: unknown) => {
-        report(error, true);
-      })
-      .finally(() => {
-        looking = false;
-      });
+    void look().finally(() => {
+      looking = false;
+    });
   }, DEMOTION_INTERVAL_MS);
   timer.unref();
   return {
