@@ -3,7 +3,6 @@
  * argv this returns), exec commands in them, read their usage, and destroy them. It knows Linux,
  * crun and cgroups, and nothing of WebSockets, ptys, Next or scenarios (design.md §3).
  */
-import { existsSync } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { diskOf } from './block-device.js';
@@ -11,7 +10,6 @@ import { startBusyDemotion } from './busy-demotion.js';
 import {
   availableControllers,
   CGROUP_ROOT,
-  cgroupFile,
   cgroupHierarchies,
   detectCgroupLayout,
   type CgroupLayout,
@@ -21,7 +19,7 @@ import { findExecutable } from './executables.js';
 import { IdRangeAllocator } from './ids.js';
 import { imageStatus } from './image.js';
 import type { SandboxLimits } from './limits.js';
-import { prepareParentCgroup } from './parent-cgroup.js';
+import { prepareParentCgroup, requireCpuIdle } from './parent-cgroup.js';
 import { checkControllers, checkRuntime, checkUserNamespaces } from './preflight.js';
 import { reapLeftovers } from './reaper.js';
 import type { RuntimeConfig } from './runtime.js';
@@ -135,17 +133,6 @@ async function requireDisk(rootfs: string): Promise<ResourceHost['ioDevice']> {
     'invalid-limits',
     `NESTBOX_IO_MBPS is set, but the image at ${rootfs} is not on a block device, so there is ` +
       'no disk to throttle. Unset NESTBOX_IO_MBPS, or keep NESTBOX_DATA_DIR on a real disk.',
-  );
-}
-
-/** NESTBOX_DEMOTE_BUSY writes cpu.idle in each busy sandbox's cgroup (Linux 5.15+). */
-function requireCpuIdle(layout: CgroupLayout, parent: string): void {
-  if (existsSync(cgroupFile(layout, parent, 'cpu.idle'))) return;
-  throw new SandboxError(
-    'cgroup-setup-failed',
-    `${cgroupFile(layout, parent, 'cpu.idle')} does not exist: making busy sandboxes yield to ` +
-      'quiet ones needs cpu.idle (Linux 5.15 or later, and the cpu controller). Upgrade the ' +
-      'kernel, or set NESTBOX_DEMOTE_BUSY=0.',
   );
 }
 

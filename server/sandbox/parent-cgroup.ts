@@ -59,8 +59,21 @@ async function setCpuIdle(layout: CgroupLayout, parent: string, idle: boolean): 
     path,
     idle ? '1' : '0',
     "sandboxes yield the CPU to the server and the kernel's threads through cpu.idle, which " +
-      'needs Linux 5.15 or later and the cpu controller. Set NESTBOX_CPU_IDLE=0 to let them ' +
-      'compete as an ordinary process instead.',
+      `${CPU_IDLE_NEEDS}. Set NESTBOX_CPU_IDLE=0 to let them compete as an ordinary process instead.`,
+  );
+}
+
+const CPU_IDLE_NEEDS = 'needs Linux 5.15 or later and the cpu controller';
+
+/** NESTBOX_DEMOTE_BUSY marks busy sandboxes cpu.idle (busy-demotion.ts): the parent's own file
+ *  shows whether their cgroups have one. */
+export function requireCpuIdle(layout: CgroupLayout, parent: string): void {
+  const path = cgroupFile(layout, parent, 'cpu.idle');
+  if (existsSync(path)) return;
+  throw new SandboxError(
+    'cgroup-setup-failed',
+    `${path} does not exist: making busy sandboxes yield to quiet ones ${CPU_IDLE_NEEDS}. ` +
+      'Upgrade the kernel, or set NESTBOX_DEMOTE_BUSY=0.',
   );
 }
 

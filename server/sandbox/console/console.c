@@ -32,11 +32,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* The slice a terminal's shell and everything it starts run in: the shortest EEVDF allows (Linux 6.12+). With the
- * default one (a few ms), a learner's shell woken on a CPU where a neighbour's memory bomb runs
- * waits until the bomb's slice ends, which the kernel notices only at its next tick (4 ms at
- * HZ=250); a task whose slice is over is preempted at the wake-up (bench/README.md, soak). Older
- * kernels ignore the runtime of an ordinary task. */
+/* The slice a terminal's shell and everything it starts run in: the shortest EEVDF allows
+ * (Linux 6.12+). With the default one (a few ms), a learner's shell woken on a CPU where a
+ * neighbour's memory bomb runs waits until the bomb's slice ends, which the kernel notices only at
+ * its next tick (4 ms at HZ=250); a task whose slice is over is preempted at the wake-up. The
+ * rest of that wait, when the woken shell is not yet due, is busy-demotion.ts's to take
+ * (bench/README.md, soak). Older kernels ignore the runtime of an ordinary task. */
 #define SLICE_NS 100000ULL
 
 /* struct sched_attr of sched_setattr(2), first version; glibc has no wrapper for it. */
