@@ -34,6 +34,8 @@ export const IMAGE_PACKAGES = [
   'libcap2-bin',
   'less',
   'python3-minimal',
+  // The sandbox's PID 1, which reaps orphans (init.ts).
+  'tini',
 ] as const;
 
 /**

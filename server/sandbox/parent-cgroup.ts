@@ -10,7 +10,7 @@ import { CGROUP_ROOT, cgroupFile, type CgroupLayout } from './cgroups.js';
 import { SandboxError } from './errors.js';
 import { subtreeControlLine, totalsWrites, type CgroupTotals } from './resources.js';
 
-/** Tasks a sandbox needs just to start: crun's init and the shell, with a little slack. */
+/** Tasks a sandbox needs just to start: its init (init.ts) and the shell, with a little slack. */
 const PIDS_TO_START = 8;
 
 async function write(path: string, value: string, why: string): Promise<void> {

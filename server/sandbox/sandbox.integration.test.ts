@@ -80,9 +80,28 @@ describe('a sandbox', () => {
       .split('\n')
       .map((line) => line.trim().split(/\s+/));
     expect(processes).toEqual([
-      ['1', 'sh'],
+      ['1', 'tini'],
+      [expect.any(String), 'sh'],
       [expect.any(String), 'ps'],
     ]);
+  });
+
+  it('reaps orphans, whatever its first command does', async () => {
+    // A first command that never waits for anyone, as a learner's `exec sleep` would be.
+    const started = await startSandbox(test.host, 'exec sleep 60');
+    try {
+      await waitUntilRunning(started.sandbox);
+      const sh = async (script: string) =>
+        (await started.sandbox.exec(['/bin/sh', '-c', script])).stdout.trim();
+      const orphan = await sh('sleep 1 >/dev/null 2>&1 & echo $!');
+      // Its parent has exited, so the kernel handed it to PID 1, the init (init.ts).
+      expect(await sh(`ps -o ppid= -p ${orphan}`)).toBe('1');
+      // Once it exits, it is reaped: not even a zombie is left to count against pids.max.
+      await waitFor(async () => ((await sh(`ps -o stat= -p ${orphan}`)) === '' ? true : undefined));
+      expect(await sh('ps -e -o stat= | grep -c Z')).toBe('0');
+    } finally {
+      await started.sandbox.destroy();
+    }
   });
 
   it('has only the loopback interface', async () => {

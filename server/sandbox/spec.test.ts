@@ -6,6 +6,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config.js';
 import { consoleMount } from './controlling-terminal.js';
+import { INIT } from './init.js';
 import { V1_CONTROLLERS, cgroupDirs, cgroupFile, type CgroupLayout } from './cgroups.js';
 import { IdRangeAllocator, type IdRange } from './ids.js';
 import type { SandboxLimits } from './limits.js';
@@ -391,19 +392,24 @@ describe('buildSpec', () => {
     }
   });
 
-  it('runs the given command, taking the handed-over pty as its terminal only when asked', () => {
+  it('runs the given command under the init, taking the handed-over pty as its terminal only when asked', () => {
     const shell = buildSpec(input());
     // Never crun's own console: it would need a relay between two ptys.
     expect(shell.process.terminal).toBe(false);
-    expect(shell.process.args.slice(-2)).toEqual(['/bin/bash', '--login']);
-    expect(shell.process.args.slice(0, 3)).toEqual([
+    // The console is opened before the init runs: only a session leader gains a terminal.
+    expect(shell.process.args).toEqual([
       '/bin/sh',
       '-c',
       expect.stringContaining('<>/dev/console'),
+      'sh',
+      INIT,
+      '--',
+      '/bin/bash',
+      '--login',
     ]);
     expect(shell.mounts).toContainEqual(consoleMount(CONSOLE));
     const batch = buildSpec(input({ args: ['/bin/true'], console: undefined }));
-    expect(batch.process).toMatchObject({ args: ['/bin/true'], terminal: false });
+    expect(batch.process).toMatchObject({ args: [INIT, '--', '/bin/true'], terminal: false });
     expect(batch.mounts.map((mount) => mount.destination)).not.toContain('/dev/console');
   });
 

@@ -6,6 +6,7 @@
  * them, in the spirit of nsjail's containProc.
  */
 import { consoleMount, firstProcessArgs } from './controlling-terminal.js';
+import { underInit } from './init.js';
 import type { SandboxLimits } from './limits.js';
 import type { OciMount, OciSpec } from './oci.js';
 import { ociResources, type ResourceHost } from './resources.js';
@@ -225,7 +226,7 @@ export function buildSpec(input: SpecInput): OciSpec {
       // the sandbox takes node-pty's pty instead (controlling-terminal.ts).
       terminal: false,
       user: { uid: 0, gid: 0 },
-      args: input.console === undefined ? [...input.args] : firstProcessArgs(input.args),
+      args: input.console === undefined ? underInit(input.args) : firstProcessArgs(input.args),
       env: sandboxEnvironment(input.hostname),
       cwd: '/root',
       capabilities: {

@@ -120,11 +120,13 @@ afterAll(async () => {
 });
 
 describe('the first terminal', () => {
-  it('is the shell’s controlling terminal, named /dev/console, and the shell is pid 1', async () => {
+  it('is the shell’s controlling terminal, named /dev/console, and the shell is the init’s child', async () => {
     expect(await command(first, 'tty')).toMatch(/^\/dev\/console\r\n/);
-    expect(await command(first, 'ps -o pid=,sid=,tty=,comm= -p $$')).toMatch(
+    // In the init's session (init.ts); the tests below show that job control works.
+    expect(await command(first, 'ps -o ppid=,sid=,tty=,comm= -p $$')).toMatch(
       /^\s+1\s+1 console\s+bash\r\n/,
     );
+    expect(await command(first, 'ps -o pid=,comm= -p 1')).toMatch(/^\s+1 tini\r\n/);
   });
 
   it('sends Ctrl-C to the foreground job and leaves the shell', async () => {
