@@ -1,5 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { BUSY_CORES, CALM_CORES, demotionLook, nextDemoted, weightWrite } from './busy-demotion.js';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  BUSY_CORES,
+  CALM_CORES,
+  DEMOTION_INTERVAL_MS,
+  demotionLook,
+  nextDemoted,
+  startBusyDemotion,
+  weightWrite,
+} from './busy-demotion.js';
 
 describe('nextDemoted', () => {
   it('marks a sandbox busy at half a CPU, not below', () => {
@@ -165,5 +173,46 @@ describe('a look at the live sandboxes', () => {
     await look();
     second(fake, { 'p/hog': 1 });
     await expect(look()).resolves.toBeUndefined();
+  });
+});
+
+describe('startBusyDemotion', () => {
+  it('looks every interval, and stop waits for a look in flight, so nothing comes after it', async () => {
+    vi.useFakeTimers();
+    try {
+      const fake = fakeIo();
+      let releaseRead = () => {};
+      let reads = 0;
+      const io = {
+        ...fake.io,
+        readUsageNs: () => {
+          reads++;
+          return new Promise<number>((resolve) => {
+            releaseRead = () => {
+              resolve(0);
+            };
+          });
+        },
+      };
+      const sandbox = { cgroupPath: 'p/a', limits: { cpuWeight: 100 } };
+      const demotion = startBusyDemotion('v1', new Set([sandbox]), () => {}, io);
+      await vi.advanceTimersByTimeAsync(DEMOTION_INTERVAL_MS);
+      expect(reads).toBe(1);
+      // The look is still reading: a second interval does not start another.
+      await vi.advanceTimersByTimeAsync(DEMOTION_INTERVAL_MS);
+      expect(reads).toBe(1);
+      let stopped = false;
+      const stopping = demotion.stop().then(() => {
+        stopped = true;
+      });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(stopped).toBe(false);
+      releaseRead();
+      await stopping;
+      await vi.advanceTimersByTimeAsync(10 * DEMOTION_INTERVAL_MS);
+      expect(reads).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

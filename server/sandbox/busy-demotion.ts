@@ -60,7 +60,8 @@ interface Tracked {
 }
 
 export interface BusyDemotion {
-  stop(): void;
+  /** Stops looking; resolves once a look in flight has ended, so nothing is reported after. */
+  stop(): Promise<void>;
 }
 
 /** Errors of a write to a cgroup that is being removed: open finds it gone, or write does. */
@@ -150,26 +151,27 @@ export function demotionLook(
   };
 }
 
-/** Looks at `live` every DEMOTION_INTERVAL_MS, through the real cgroup files (demotionLook). */
+/** Looks at `live` every DEMOTION_INTERVAL_MS, through the real cgroup files by default. */
 export function startBusyDemotion(
   layout: CgroupLayout,
   live: ReadonlySet<DemotionTarget>,
   onError: (error: Error, demoting: boolean) => void,
+  io: DemotionIo = cgroupIo(layout),
 ): BusyDemotion {
-  const look = demotionLook(layout, live, onError, cgroupIo(layout));
-  let looking = false;
+  const look = demotionLook(layout, live, onError, io);
+  let looking: Promise<void> | undefined;
   const timer = setInterval(() => {
     // A look that outlasts the interval (a very busy host) is not stacked on.
     if (looking) return;
-    looking = true;
-    void look().finally(() => {
-      looking = false;
+    looking = look().finally(() => {
+      looking = undefined;
     });
   }, DEMOTION_INTERVAL_MS);
   timer.unref();
   return {
-    stop() {
+    async stop() {
       clearInterval(timer);
+      await looking;
     },
   };
 }

@@ -281,7 +281,7 @@ export async function openSandboxHost(config: SandboxHostConfig): Promise<Sandbo
     reaped,
     create: (options) => createSandbox(context, options),
     async dispose() {
-      demotion?.stop();
+      await demotion?.stop();
       await Promise.allSettled([...live].map((sandbox) => sandbox.destroy()));
     },
   };
