@@ -12,6 +12,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     fileParallelism: false,
+    // Removes the empty run directories and parent cgroups the test labs made.
+    globalSetup: ['scripts/test-leftovers.ts'],
     projects: [
       {
         test: {

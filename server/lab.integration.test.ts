@@ -8,8 +8,8 @@ import { labForThisFile } from './test-lab.js';
 
 const ORIGIN = 'http://lab.nestbox.test';
 const { config, lab } = labForThisFile({
-  NESTBOX_RUN_DIR: '/run/nestbox-h-tidy-lab',
-  NESTBOX_CGROUP_PARENT: 'nestbox-h-tidy-lab',
+  NESTBOX_RUN_DIR: '/run/nestbox-it-lab',
+  NESTBOX_CGROUP_PARENT: 'nestbox-it-lab',
   NESTBOX_ID_BASE: '2200000000',
   NESTBOX_ALLOWED_ORIGINS: ORIGIN,
 });
