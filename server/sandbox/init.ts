@@ -1,9 +1,9 @@
 /**
  * The sandbox's PID 1. Orphans of a PID namespace are handed to its first process, which must
  * reap them: until it does, each keeps counting against the sandbox's pids.max. bash is no such
- * reaper. It reaps only in its SIGCHLD handler, and drops a SIGCHLD that arrives while it holds
- * signals back for its own bookkeeping: after a fork bomb was killed, dozens of zombies used
- * to sit in a learner's sandbox until some later command's child happened to exit. And a
+ * reaper. It reaps only when it handles a SIGCHLD, and misses some when many children end at
+ * once: after a fork bomb was killed, dozens of zombies sat in a learner's sandbox (in about
+ * one run in five here) until one more SIGCHLD came, from some later command's child. And a
  * learner may `exec` anything in place of the shell.
  *
  * So the first process is Debian's tini (in the image): it runs the given command as its only

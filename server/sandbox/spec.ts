@@ -36,7 +36,7 @@ export interface RootLayout {
 export interface SpecInput {
   root: RootLayout;
   hostname: string;
-  /** The sandbox's first process (its pid 1). */
+  /** The sandbox's command, run under its init (init.ts), which is pid 1. */
   args: readonly string[];
   /** When the process's stdio is a pty handed over by nestbox-console: where bindConsole binds
    *  it, to be the process's controlling terminal (controlling-terminal.ts). Unset for plain
