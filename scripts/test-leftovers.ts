@@ -1,18 +1,19 @@
 /**
  * vitest's global teardown: once every test file has ended, removes the run directories and
- * parent cgroups that test labs and hosts made (`nestbox-it-*`, `nestbox-e2e*`, `nestbox-*-test`).
+ * parent cgroups that test labs and hosts made (`nestbox-it-*`, `nestbox-e2e`, `nestbox-e2e-*`).
  * A server keeps its own between runs, by design; a test run on a lab host should leave nothing.
  * Only empty ones go: rmdir refuses a cgroup that still has children, and a run directory goes
  * only when its bundles and crun state are empty, so a test that failed to clean up leaves its
  * evidence. The names are the tests' own (two test runs at once on one machine would disturb
- * each other anyway: they share them), never a lab's default `nestbox`.
+ * each other anyway: they share them), never a lab's (`nestbox` by default, and
+ * `nestbox-scenario-test` for `nestbox scenario test` on it).
  */
 import { readdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cgroupHierarchies, detectCgroupLayout } from '../server/sandbox/cgroups.js';
 
 const RUN_ROOT = '/run';
-const TEST_NAME = /^nestbox-(it-.+|e2e.*|.+-test)$/;
+const TEST_NAME = /^nestbox-(it-.+|e2e(-.+)?)$/;
 
 async function entries(dir: string): Promise<string[]> {
   return readdir(dir).catch(() => []);

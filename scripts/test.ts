@@ -37,10 +37,15 @@ function runCounted(
   label: string,
   command: string,
   args: string[],
+  env: Record<string, string> = {},
 ): Promise<{ passed: number; failed: number }> {
   console.log(`\n▶ ${label}: ${[command, ...args].join(' ')}`);
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -134,12 +139,13 @@ async function main(): Promise<number> {
 
   // The curriculum's own CI: every scenario step must fail its check before solve, pass after.
   if (ready) {
-    const scenarios = await runCounted('scenario test', process.execPath, [
-      ...nestbox,
-      'scenario',
-      'test',
-      'scenarios',
-    ]);
+    // Under the tests' own names, which the tests' teardown removes (scripts/test-leftovers.ts).
+    const scenarios = await runCounted(
+      'scenario test',
+      process.execPath,
+      [...nestbox, 'scenario', 'test', 'scenarios'],
+      { NESTBOX_RUN_DIR: '/run/nestbox-it-npm-test', NESTBOX_CGROUP_PARENT: 'nestbox-it-npm-test' },
+    );
     passed += scenarios.passed;
     failed += scenarios.failed;
   }
