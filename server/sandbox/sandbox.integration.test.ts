@@ -93,7 +93,7 @@ describe('a sandbox', () => {
       await waitUntilRunning(started.sandbox);
       const sh = async (script: string) =>
         (await started.sandbox.exec(['/bin/sh', '-c', script])).stdout.trim();
-      const orphan = await sh('sleep 1 >/dev/null 2>&1 & echo $!');
+      const orphan = await sh('sleep 5 >/dev/null 2>&1 & echo $!');
       // Its parent has exited, so the kernel handed it to PID 1, the init (init.ts).
       expect(await sh(`ps -o ppid= -p ${orphan}`)).toBe('1');
       // Once it exits, it is reaped: not even a zombie is left to count against pids.max.

@@ -33,7 +33,7 @@ export interface CommandLine {
 }
 
 export interface SandboxOptions {
-  /** The sandbox's first process; a login shell by default. */
+  /** The sandbox's first process, run under its init (init.ts); a login shell by default. */
   command?: readonly string[];
   /** True when the command gets a terminal (run `start` in a pty); false to inherit stdio. */
   terminal: boolean;

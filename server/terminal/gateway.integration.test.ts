@@ -172,7 +172,8 @@ describe('a connected terminal', () => {
     const before = stats().length;
     client.type('for i in 1 2 3 4 5; do sleep 30 & done\r');
     const busy = await waitFor(
-      () => stats().find((sample, index) => index >= before && sample.pidsCurrent >= 6),
+      // The init, the shell and the five sleeps.
+      () => stats().find((sample, index) => index >= before && sample.pidsCurrent >= 7),
       'a stats sample counting the five sleeps',
     );
     expect(busy.pidsMax).toBe(config.limits.pids);
@@ -187,7 +188,8 @@ describe('a connected terminal', () => {
     expect(gap).toBeGreaterThan(700);
     expect(gap).toBeLessThan(1500);
     // `wait` reaps them all: a bash that is only sent SIGCHLD may leave the later ones as
-    // zombies, still counted, until its next command.
+    // zombies, still counted, until its next command (the init reaps only orphans). Then only
+    // the init and the shell are left.
     client.type('kill $(jobs -p); wait\r');
     await waitFor(
       () => ((stats().at(-1)?.pidsCurrent ?? 99) <= 2 ? true : undefined),

@@ -11,7 +11,7 @@
  * So we:
  *   1. give the pty to the sandbox's root (UID:GID, the host ids its root maps to), so that the
  *      shell may open it again: a session leader without a controlling terminal that opens one
- *      gets it as its own (see sandbox.ts, which wraps the shell's command for this);
+ *      gets it as its own (see controlling-terminal.ts, which wraps the shell's command for this);
  *   2. give up our session's claim on it (TIOCNOTTY), ignoring the SIGHUP this sends to our own
  *      process group;
  *   3. ask for short scheduler slices (below), which the terminal's shell and everything it
