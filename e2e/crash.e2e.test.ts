@@ -7,8 +7,6 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { PROTOCOL_VERSION, SUBPROTOCOL, encodeMessage } from '../lib/protocol/index.js';
-import { detectCgroupLayout } from '../server/sandbox/cgroups.js';
-import { removeParentCgroup } from '../server/sandbox/test-helpers.js';
 import { startLabServer, type RunningLab } from './lab-server.js';
 
 const LAB_ENV = {
@@ -20,8 +18,6 @@ const running: RunningLab[] = [];
 
 afterAll(async () => {
   await Promise.all(running.map((lab) => lab.stop()));
-  const layout = await detectCgroupLayout();
-  if (layout) await removeParentCgroup(layout, LAB_ENV.NESTBOX_CGROUP_PARENT);
 });
 
 async function start(): Promise<RunningLab> {

@@ -1,12 +1,9 @@
 /**
  * The lab server and Debian's Chromium for a browser test file: both started before its tests
- * and closed after them, with the server's parent cgroup removed (a server keeps its own; tests
- * leave nothing behind).
+ * and closed after them.
  */
 import type { Browser } from 'playwright';
 import { afterAll, beforeAll } from 'vitest';
-import { detectCgroupLayout } from '../server/sandbox/cgroups.js';
-import { removeParentCgroup } from '../server/sandbox/test-helpers.js';
 import { launchChromium } from './browser.js';
 import { startLabServer, type RunningLab } from './lab-server.js';
 
@@ -34,9 +31,6 @@ export function labAndBrowserForThisFile(env: Record<string, string>): E2eLab {
   afterAll(async () => {
     await running?.browser.close();
     await running?.lab.stop();
-    const layout = await detectCgroupLayout();
-    const parent = env.NESTBOX_CGROUP_PARENT;
-    if (running && layout && parent) await removeParentCgroup(layout, parent);
   });
   const started = (): { lab: RunningLab; browser: Browser } => {
     if (!running) throw new Error('the lab and browser are not running (used outside a test?)');
