@@ -5,18 +5,17 @@
  * first terminal it opens; TIOCSCTTY does the same explicitly. Both run inside the sandbox, as
  * its root, with the image's own tools.
  */
-import { underInit } from './init.js';
 import type { OciMount } from './oci.js';
 import type { PrivateSetup } from './runtime.js';
 
 /**
  * The first process: `crun run` made it a session leader, so opening the pty again (as
- * /dev/console, see consoleMount) makes it the controlling terminal. `sh` then execs the init
- * (init.ts), which stays pid 1 and session leader, and runs the shell in the terminal's
+ * /dev/console, see consoleMount) makes it the controlling terminal. `sh` then execs `argv`,
+ * the init (init.ts), which stays pid 1 and session leader, and runs the shell in the terminal's
  * foreground. The order matters: only a session leader gains a terminal by opening it.
  */
 export function firstProcessArgs(argv: readonly string[]): string[] {
-  return ['/bin/sh', '-c', 'exec "$@" <>/dev/console >&0 2>&0', 'sh', ...underInit(argv)];
+  return ['/bin/sh', '-c', 'exec "$@" <>/dev/console >&0 2>&0', 'sh', ...argv];
 }
 
 /**

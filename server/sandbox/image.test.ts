@@ -10,9 +10,11 @@ import {
   imageFilesHash,
   imageStatus,
 } from './image.js';
+import { initSourceHash } from './init.js';
 
 let scratch: string;
 let files: string;
+let init: string;
 
 beforeEach(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'nestbox-image-'));
@@ -20,6 +22,8 @@ beforeEach(async () => {
   await mkdir(join(files, 'usr/local/bin'), { recursive: true });
   await writeFile(join(files, 'usr/local/bin/tool'), '#!/bin/sh\necho hi\n', { mode: 0o755 });
   await writeFile(join(files, 'usr/local/bin/notes'), 'plain\n', { mode: 0o644 });
+  init = join(scratch, 'init.c');
+  await writeFile(init, 'int main(void) { return 0; }\n');
 });
 
 afterEach(async () => {
@@ -49,38 +53,64 @@ describe('imageFilesHash', () => {
 });
 
 describe('imageStatus', () => {
-  const writeManifest = async (imageFiles: string | undefined): Promise<void> => {
+  const writeManifest = async (
+    imageFiles: string | undefined,
+    initHash: string | undefined,
+  ): Promise<void> => {
     const dir = join(scratch, 'data/images/base');
     await mkdir(join(dir, 'rootfs'), { recursive: true });
     const manifest = {
       suite: IMAGE_SUITE,
       packages: [...IMAGE_PACKAGES],
       imageFiles,
+      init: initHash,
       builtAt: 'x',
     };
     await writeFile(join(dir, 'image.json'), JSON.stringify(manifest));
   };
 
   it('is ready when the image was built from the current image files', async () => {
-    await writeManifest(await imageFilesHash(files));
-    expect(await imageStatus(join(scratch, 'data'), files)).toMatchObject({ ready: true });
+    await writeManifest(await imageFilesHash(files), await initSourceHash(init));
+    expect(await imageStatus(join(scratch, 'data'), files, init)).toMatchObject({ ready: true });
   });
 
   it('is stale when an image file changed since the build', async () => {
-    await writeManifest(await imageFilesHash(files));
+    await writeManifest(await imageFilesHash(files), await initSourceHash(init));
     await writeFile(join(files, 'usr/local/bin/tool'), '#!/bin/sh\necho changed\n');
-    expect(await imageStatus(join(scratch, 'data'), files)).toMatchObject({
+    expect(await imageStatus(join(scratch, 'data'), files, init)).toMatchObject({
       ready: false,
       reason: 'the cached image was built from other image files',
     });
   });
 
   it('is stale when the image predates image files', async () => {
-    await writeManifest(undefined);
-    expect(await imageStatus(join(scratch, 'data'), files)).toMatchObject({
+    await writeManifest(undefined, await initSourceHash(init));
+    expect(await imageStatus(join(scratch, 'data'), files, init)).toMatchObject({
       ready: false,
       reason: 'the cached image was built from other image files',
     });
+  });
+});
+
+describe('imageStatus and the init', () => {
+  it('is stale when the init changed since the build, or the image predates it', async () => {
+    const dir = join(scratch, 'data/images/base');
+    await mkdir(join(dir, 'rootfs'), { recursive: true });
+    const builtWith = await initSourceHash(init);
+    const manifest = {
+      suite: IMAGE_SUITE,
+      packages: [...IMAGE_PACKAGES],
+      imageFiles: await imageFilesHash(files),
+      builtAt: 'x',
+    };
+    await writeFile(join(dir, 'image.json'), JSON.stringify({ ...manifest, init: builtWith }));
+    expect(await imageStatus(join(scratch, 'data'), files, init)).toMatchObject({ ready: true });
+
+    await writeFile(init, 'int main(void) { return 1; }\n');
+    const stale = { ready: false, reason: 'the cached image was built with another init' };
+    expect(await imageStatus(join(scratch, 'data'), files, init)).toMatchObject(stale);
+    await writeFile(join(dir, 'image.json'), JSON.stringify(manifest));
+    expect(await imageStatus(join(scratch, 'data'), files, init)).toMatchObject(stale);
   });
 });
 

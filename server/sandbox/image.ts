@@ -1,6 +1,7 @@
 /**
- * The base image: a Debian root filesystem built once by debootstrap and cached under the data
- * directory. Sandboxes mount it read-only, so one copy serves every session.
+ * The base image: a Debian root filesystem built once by debootstrap, with the lessons' helper
+ * scripts and the sandbox's init (init.ts) added, and cached under the data directory. Sandboxes
+ * mount it read-only, so one copy serves every session.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -20,6 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SandboxError } from './errors.js';
 import { findExecutable } from './executables.js';
+import { compileInit, INIT, INIT_SOURCE, initSourceHash } from './init.js';
 import { removeTree } from './remove-tree.js';
 
 export const IMAGE_SUITE = 'bookworm';
@@ -34,8 +36,6 @@ export const IMAGE_PACKAGES = [
   'libcap2-bin',
   'less',
   'python3-minimal',
-  // The sandbox's PID 1, which reaps orphans (init.ts).
-  'tini',
 ] as const;
 
 /**
@@ -49,6 +49,8 @@ interface ImageManifest {
   packages: string[];
   /** imageFilesHash of the image files it was built with. */
   imageFiles?: string;
+  /** initSourceHash of the init it was built with (init.ts). */
+  init?: string;
   builtAt: string;
 }
 
@@ -115,6 +117,7 @@ export async function copyImageFiles(dir: string, rootfs: string): Promise<void>
 export async function imageStatus(
   dataDir: string,
   imageFilesDir = IMAGE_FILES_DIR,
+  initSource = INIT_SOURCE,
 ): Promise<ImageStatus> {
   const rootfs = rootfsPath(dataDir);
   let manifest: ImageManifest;
@@ -129,6 +132,9 @@ export async function imageStatus(
   }
   if (manifest.imageFiles !== (await imageFilesHash(imageFilesDir))) {
     return { ready: false, rootfs, reason: 'the cached image was built from other image files' };
+  }
+  if (manifest.init !== (await initSourceHash(initSource))) {
+    return { ready: false, rootfs, reason: 'the cached image was built with another init' };
   }
   return { ready: true, rootfs, builtAt: manifest.builtAt };
 }
@@ -156,6 +162,7 @@ export async function buildImage(dataDir: string, options: BuildImageOptions): P
   }
   const dir = imageDir(dataDir);
   const staging = join(dir, 'rootfs.building');
+  const init = join(dir, 'init.building');
   await mkdir(dir, { recursive: true });
   await removeTree(staging);
 
@@ -164,6 +171,10 @@ export async function buildImage(dataDir: string, options: BuildImageOptions): P
     const seconds = ((Date.now() - started) / 1000).toFixed(0).padStart(3);
     options.onProgress(`[${seconds}s] ${line}`);
   };
+  // First, so that a missing compiler is reported before a minute of debootstrap.
+  const initHash = await initSourceHash();
+  await compileInit(init);
+  progress(`compiled the init (${INIT_SOURCE})`);
   progress(`debootstrap ${IMAGE_SUITE} with ${IMAGE_PACKAGES.join(', ')}`);
 
   const args = [
@@ -190,6 +201,7 @@ export async function buildImage(dataDir: string, options: BuildImageOptions): P
     });
   });
   if (code !== 0) {
+    await rm(init, { force: true });
     await removeTree(staging);
     throw new SandboxError(
       'image-build-failed',
@@ -203,6 +215,9 @@ export async function buildImage(dataDir: string, options: BuildImageOptions): P
   const imageFiles = await imageFilesHash(imageFilesDir);
   await copyImageFiles(imageFilesDir, staging);
   progress(`copied the image files from ${imageFilesDir}`);
+  await mkdir(join(staging, INIT, '..'), { recursive: true, mode: 0o755 });
+  await rename(init, join(staging, INIT));
+  await chmod(join(staging, INIT), 0o755);
 
   await rm(rootfsPath(dataDir), { recursive: true, force: true });
   await rename(staging, rootfsPath(dataDir));
@@ -210,6 +225,7 @@ export async function buildImage(dataDir: string, options: BuildImageOptions): P
     suite: IMAGE_SUITE,
     packages: [...IMAGE_PACKAGES],
     imageFiles,
+    init: initHash,
     builtAt: new Date().toISOString(),
   };
   await writeFile(manifestPath(dataDir), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -6,14 +6,70 @@
  * one run in five here) until one more SIGCHLD came, from some later command's child. And a
  * learner may `exec` anything in place of the shell.
  *
- * So the first process is Debian's tini (in the image): it runs the given command as its only
- * child, in a process group of its own that it makes the terminal's foreground, reaps every
- * orphan (on SIGCHLD, and once a second besides), passes signals on to the command, and exits
- * with its status, which ends the namespace as before.
+ * So the first process is our own small init (init/init.c, compiled into the image by
+ * image.ts): it runs the given command as its child, in the terminal's foreground, reaps every
+ * orphan, passes signals on, and exits with the command's status, which ends the namespace as
+ * before. For a learner's first terminal it also starts a new shell when the last one was killed
+ * by a signal (`kill -9 -1` in another tab): being PID 1, the init itself is out of reach of
+ * such signals, so the session and its files survive where Debian's tini, used before, ended
+ * with its shell.
  */
-export const INIT = '/usr/bin/tini';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { SandboxError } from './errors.js';
+import { findExecutable } from './executables.js';
 
-/** `argv` run under the init. */
-export function underInit(argv: readonly string[]): string[] {
-  return [INIT, '--', ...argv];
+/** The init's source, which image.ts compiles into every image. */
+export const INIT_SOURCE = fileURLToPath(new URL('./init/init.c', import.meta.url));
+
+/** Where the init is in the image. */
+export const INIT = '/usr/local/sbin/nestbox-init';
+
+/** `argv` run under the init; with `respawn`, started again when a signal kills it. */
+export function underInit(argv: readonly string[], options: { respawn?: boolean } = {}): string[] {
+  return [INIT, ...(options.respawn ? ['--respawn'] : []), '--', ...argv];
+}
+
+/** A digest of the init's source: an image built from another one is stale (image.ts). */
+export async function initSourceHash(source = INIT_SOURCE): Promise<string> {
+  return `sha256:${createHash('sha256')
+    .update(await readFile(source))
+    .digest('hex')}`;
+}
+
+/**
+ * Compiles the init to `output`, statically, so that it needs nothing of the image's libraries.
+ * With the host's C compiler (CC, or cc), which the console helper needs too.
+ */
+export async function compileInit(output: string, source = INIT_SOURCE): Promise<void> {
+  const compilerName = process.env.CC || 'cc';
+  const compiler = await findExecutable(compilerName);
+  if (!compiler) {
+    throw new SandboxError(
+      'image-build-failed',
+      `No C compiler ("${compilerName}") to build the sandbox's init with. ` +
+        'Install one with: apt-get install -y gcc libc6-dev',
+    );
+  }
+  try {
+    await promisify(execFile)(compiler, [
+      '-static',
+      '-O2',
+      '-Wall',
+      '-Wextra',
+      '-o',
+      output,
+      source,
+    ]);
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim() ?? String(error);
+    throw new SandboxError(
+      'image-build-failed',
+      `Compiling the sandbox's init (${source}) failed (when it cannot find -lc, the static C ` +
+        `library is missing: apt-get install -y libc6-dev):\n${stderr.split('\n').slice(-20).join('\n')}`,
+    );
+  }
 }

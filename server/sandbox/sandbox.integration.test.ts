@@ -80,7 +80,7 @@ describe('a sandbox', () => {
       .split('\n')
       .map((line) => line.trim().split(/\s+/));
     expect(processes).toEqual([
-      ['1', 'tini'],
+      ['1', 'nestbox-init'],
       [expect.any(String), 'sh'],
       [expect.any(String), 'ps'],
     ]);

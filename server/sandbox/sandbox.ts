@@ -158,6 +158,9 @@ export async function createSandbox(
       root: rootLayout(rootLayer, context.skeleton.imageDirs, lower),
       hostname: context.hostname,
       args: options.command ?? ['/bin/bash', '--login'],
+      // A learner's login shell in a terminal outlives its shell; a given command (nestbox shell
+      // -- CMD, scenario scripts) ends with its exact status.
+      respawn: options.command === undefined && consoleFile !== undefined,
       ...(consoleFile === undefined ? {} : { console: consoleFile }),
       idRange,
       cgroupsPath: cgroupPath,

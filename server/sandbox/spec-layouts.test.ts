@@ -25,6 +25,7 @@ function specFor(layout: CgroupLayout): OciSpec {
     root: { rootfs: '/run/nestbox/bundles/nestbox-0123456789abcdef/root/rootfs', overlays: [] },
     hostname: 'nestbox',
     args: ['/bin/bash', '--login'],
+    respawn: true,
     console: '/run/nestbox/bundles/nestbox-0123456789abcdef/console',
     idRange: { hostId: 1_000_065_536, size: 65536 },
     cgroupsPath: 'nestbox/nestbox-0123456789abcdef',

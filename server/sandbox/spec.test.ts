@@ -61,6 +61,7 @@ function input(overrides: Partial<SpecInput> = {}): SpecInput {
     root: root(['etc', 'usr', 'var']),
     hostname: 'nestbox',
     args: ['/bin/bash', '--login'],
+    respawn: true,
     console: CONSOLE,
     idRange: { hostId: 1_000_131_072, size: 65536 },
     cgroupsPath: 'nestbox/nestbox-0123456789abcdef',
@@ -392,7 +393,7 @@ describe('buildSpec', () => {
     }
   });
 
-  it('runs the given command under the init, taking the handed-over pty as its terminal only when asked', () => {
+  it('runs the given command under the init, taking the handed-over pty as its terminal and starting it again after a kill only when asked', () => {
     const shell = buildSpec(input());
     // Never crun's own console: it would need a relay between two ptys.
     expect(shell.process.terminal).toBe(false);
@@ -403,12 +404,13 @@ describe('buildSpec', () => {
       expect.stringContaining('<>/dev/console'),
       'sh',
       INIT,
+      '--respawn',
       '--',
       '/bin/bash',
       '--login',
     ]);
     expect(shell.mounts).toContainEqual(consoleMount(CONSOLE));
-    const batch = buildSpec(input({ args: ['/bin/true'], console: undefined }));
+    const batch = buildSpec(input({ args: ['/bin/true'], respawn: false, console: undefined }));
     expect(batch.process).toMatchObject({ args: [INIT, '--', '/bin/true'], terminal: false });
     expect(batch.mounts.map((mount) => mount.destination)).not.toContain('/dev/console');
   });

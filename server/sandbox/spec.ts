@@ -38,6 +38,8 @@ export interface SpecInput {
   hostname: string;
   /** The sandbox's command, run under its init (init.ts), which is pid 1. */
   args: readonly string[];
+  /** Start the command again when a signal kills it (init.ts): for a learner's login shell. */
+  respawn: boolean;
   /** When the process's stdio is a pty handed over by nestbox-console: where bindConsole binds
    *  it, to be the process's controlling terminal (controlling-terminal.ts). Unset for plain
    *  inherited stdio. */
@@ -216,6 +218,11 @@ function mounts(input: SpecInput): OciMount[] {
   ];
 }
 
+/** The first process's argv: `argv`, having first taken the console when there is one. */
+function withConsole(input: SpecInput, argv: string[]): string[] {
+  return input.console === undefined ? argv : firstProcessArgs(argv);
+}
+
 export function buildSpec(input: SpecInput): OciSpec {
   const { limits } = input;
   const idMapping = [{ containerID: 0, hostID: input.idRange.hostId, size: input.idRange.size }];
@@ -226,7 +233,7 @@ export function buildSpec(input: SpecInput): OciSpec {
       // the sandbox takes node-pty's pty instead (controlling-terminal.ts).
       terminal: false,
       user: { uid: 0, gid: 0 },
-      args: input.console === undefined ? underInit(input.args) : firstProcessArgs(input.args),
+      args: withConsole(input, underInit(input.args, { respawn: input.respawn })),
       env: sandboxEnvironment(input.hostname),
       cwd: '/root',
       capabilities: {

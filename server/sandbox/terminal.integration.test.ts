@@ -126,7 +126,7 @@ describe('the first terminal', () => {
     expect(await command(first, 'ps -o ppid=,sid=,tty=,comm= -p $$')).toMatch(
       /^\s+1\s+1 console\s+bash\r\n/,
     );
-    expect(await command(first, 'ps -o pid=,comm= -p 1')).toMatch(/^\s+1 tini\r\n/);
+    expect(await command(first, 'ps -o pid=,comm= -p 1')).toMatch(/^\s+1 nestbox-init\r\n/);
   });
 
   it('sends Ctrl-C to the foreground job and leaves the shell', async () => {
@@ -170,6 +170,32 @@ describe('the first terminal', () => {
     const pty = statSync(`/proc/${first.pty.pid}/fd/0`);
     expect(pty.isCharacterDevice()).toBe(true);
     expect(pty.uid).toBe(sandbox.idRange.hostId);
+  });
+
+  // Last: it kills every process of the sandbox but its init.
+  it('gets a new shell, in sane terminal modes, when `kill -9 -1` in a tab kills its shell', async () => {
+    expect(await command(first, 'echo kept > /root/mark; echo $$')).toMatch(/^\d+\r\n/);
+    // A foreground program that turned echo off, as an editor does, dies with the shell.
+    first.pty.write('stty -echo; sleep 304\r');
+    await waitForForeground('sleep');
+    const from = first.output().length;
+    await sandbox.exec(['/bin/sh', '-c', 'kill -9 -1']);
+    await first.waitFor(
+      /nestbox-init: \/bin\/bash was killed \(Killed\); starting a new one\./,
+      from,
+    );
+    await first.waitFor(PROMPT, from);
+    // The same session: its files are there, and the new shell has the terminal, job control
+    // and the modes of the start (bash keeps what it found at its own start between commands).
+    expect(await command(first, 'cat /root/mark')).toMatch(/^kept\r\n/);
+    expect(await command(first, 'ps -o ppid=,sid=,tty=,comm= -p $$')).toMatch(
+      /^\s+1\s+1 console\s+bash\r\n/,
+    );
+    expect(await command(first, 'stty -a | grep -o -- "-\\?echo " | head -1')).toMatch(
+      /^echo \r\n/,
+    );
+    await startSleep(first, 305);
+    await typeAndWait(first, '\x03', PROMPT);
   });
 });
 
