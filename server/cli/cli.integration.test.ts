@@ -66,7 +66,15 @@ describe('the nestbox command', () => {
     expect(result.stdout).toMatch(/^ok\s+user namespaces/m);
     expect(result.stdout).toMatch(/^MISSING\s+crun\s+not found\n\s+fix: apt-get install -y crun/m);
     expect(result.stdout).toMatch(/^ok\s+console helper/m);
+    expect(result.stdout).toMatch(/^ok\s+static C library\s+\/\S+\/libc\.a$/m);
     expect(result.stdout).toMatch(/^ok\s+image/m);
+  });
+
+  it('says in doctor what to install for the init’s static build without a compiler', () => {
+    const result = nestbox(['doctor'], { CC: '/no/such/cc' });
+    expect(result.stdout).toMatch(
+      /^MISSING\s+static C library\s+no C compiler to look for libc\.a with\n\s+fix: apt-get install -y gcc libc6-dev$/m,
+    );
   });
 
   it('names the rootfs mode in doctor: idmap here, shifted when forced', async () => {

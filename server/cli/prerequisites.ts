@@ -232,6 +232,25 @@ async function consoleHelperCheck(): Promise<Check> {
   };
 }
 
+/** The image's init is linked statically (sandbox/init.ts), which needs libc.a. */
+async function staticLibcCheck(): Promise<Check> {
+  const name = 'static C library';
+  const compiler = await findExecutable(process.env.CC || 'cc');
+  const missing = {
+    name,
+    ok: false,
+    fix: 'apt-get install -y gcc libc6-dev',
+    aptPackage: 'libc6-dev',
+  };
+  if (!compiler) return { ...missing, detail: 'no C compiler to look for libc.a with' };
+  // The compiler names the file it would link, or echoes the bare name when it has none.
+  const { stdout } = await run(compiler, ['-print-file-name=libc.a']).catch(() => ({ stdout: '' }));
+  const library = stdout.trim();
+  return library.startsWith('/')
+    ? { name, ok: true, detail: library }
+    : { ...missing, detail: 'libc.a not found' };
+}
+
 async function imageCheck(config: Config): Promise<Check> {
   const status = await imageStatus(config.dataDir);
   return status.ready
@@ -306,6 +325,7 @@ export async function checkSystem(config: Config): Promise<Check[]> {
     commandCheck('unshare', 'unshare', 'util-linux', ['--version']),
     commandCheck('debootstrap', 'debootstrap', 'debootstrap', ['--version']),
     consoleHelperCheck(),
+    staticLibcCheck(),
     imageCheck(config),
     ioDiskCheck(config),
     rootfsCheck(config),

@@ -10,7 +10,7 @@ import {
   imageFilesHash,
   imageStatus,
 } from './image.js';
-import { initSourceHash } from './init.js';
+import { initBuildHash } from './init.js';
 
 let scratch: string;
 let files: string;
@@ -70,12 +70,12 @@ describe('imageStatus', () => {
   };
 
   it('is ready when the image was built from the current image files', async () => {
-    await writeManifest(await imageFilesHash(files), await initSourceHash(init));
+    await writeManifest(await imageFilesHash(files), await initBuildHash(init));
     expect(await imageStatus(join(scratch, 'data'), files, init)).toMatchObject({ ready: true });
   });
 
   it('is stale when an image file changed since the build', async () => {
-    await writeManifest(await imageFilesHash(files), await initSourceHash(init));
+    await writeManifest(await imageFilesHash(files), await initBuildHash(init));
     await writeFile(join(files, 'usr/local/bin/tool'), '#!/bin/sh\necho changed\n');
     expect(await imageStatus(join(scratch, 'data'), files, init)).toMatchObject({
       ready: false,
@@ -84,7 +84,7 @@ describe('imageStatus', () => {
   });
 
   it('is stale when the image predates image files', async () => {
-    await writeManifest(undefined, await initSourceHash(init));
+    await writeManifest(undefined, await initBuildHash(init));
     expect(await imageStatus(join(scratch, 'data'), files, init)).toMatchObject({
       ready: false,
       reason: 'the cached image was built from other image files',
@@ -96,7 +96,7 @@ describe('imageStatus and the init', () => {
   it('is stale when the init changed since the build, or the image predates it', async () => {
     const dir = join(scratch, 'data/images/base');
     await mkdir(join(dir, 'rootfs'), { recursive: true });
-    const builtWith = await initSourceHash(init);
+    const builtWith = await initBuildHash(init);
     const manifest = {
       suite: IMAGE_SUITE,
       packages: [...IMAGE_PACKAGES],

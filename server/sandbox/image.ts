@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SandboxError } from './errors.js';
 import { findExecutable } from './executables.js';
-import { compileInit, INIT, INIT_SOURCE, initSourceHash } from './init.js';
+import { compileInit, INIT, INIT_SOURCE, initBuildHash } from './init.js';
 import { removeTree } from './remove-tree.js';
 
 export const IMAGE_SUITE = 'bookworm';
@@ -49,7 +49,7 @@ interface ImageManifest {
   packages: string[];
   /** imageFilesHash of the image files it was built with. */
   imageFiles?: string;
-  /** initSourceHash of the init it was built with (init.ts). */
+  /** initBuildHash of the init it was built with (init.ts). */
   init?: string;
   builtAt: string;
 }
@@ -133,7 +133,7 @@ export async function imageStatus(
   if (manifest.imageFiles !== (await imageFilesHash(imageFilesDir))) {
     return { ready: false, rootfs, reason: 'the cached image was built from other image files' };
   }
-  if (manifest.init !== (await initSourceHash(initSource))) {
+  if (manifest.init !== (await initBuildHash(initSource))) {
     return { ready: false, rootfs, reason: 'the cached image was built with another init' };
   }
   return { ready: true, rootfs, builtAt: manifest.builtAt };
@@ -172,17 +172,53 @@ export async function buildImage(dataDir: string, options: BuildImageOptions): P
     options.onProgress(`[${seconds}s] ${line}`);
   };
   // First, so that a missing compiler is reported before a minute of debootstrap.
-  const initHash = await initSourceHash();
+  const initHash = await initBuildHash();
   await compileInit(init);
   progress(`compiled the init (${INIT_SOURCE})`);
-  progress(`debootstrap ${IMAGE_SUITE} with ${IMAGE_PACKAGES.join(', ')}`);
+  try {
+    await debootstrapInto(staging, debootstrap, options.mirror, progress);
+    // Downloaded .deb files are only a cache; dropping them halves the image.
+    await rm(join(staging, 'var/cache/apt/archives'), { recursive: true, force: true });
+    await mkdir(join(staging, 'var/cache/apt/archives/partial'), { recursive: true });
+    const imageFilesDir = options.imageFilesDir ?? IMAGE_FILES_DIR;
+    const imageFiles = await imageFilesHash(imageFilesDir);
+    await copyImageFiles(imageFilesDir, staging);
+    progress(`copied the image files from ${imageFilesDir}`);
+    await mkdir(join(staging, INIT, '..'), { recursive: true, mode: 0o755 });
+    await rename(init, join(staging, INIT));
+    await chmod(join(staging, INIT), 0o755);
 
+    await rm(rootfsPath(dataDir), { recursive: true, force: true });
+    await rename(staging, rootfsPath(dataDir));
+    const manifest: ImageManifest = {
+      suite: IMAGE_SUITE,
+      packages: [...IMAGE_PACKAGES],
+      imageFiles,
+      init: initHash,
+      builtAt: new Date().toISOString(),
+    };
+    await writeFile(manifestPath(dataDir), `${JSON.stringify(manifest, null, 2)}\n`);
+    progress(`image ready at ${rootfsPath(dataDir)}`);
+  } finally {
+    // Gone into the image unless a step failed; the next build removes a half-made staging.
+    await rm(init, { force: true });
+  }
+}
+
+/** Runs debootstrap into `staging`; removes it when debootstrap fails. */
+async function debootstrapInto(
+  staging: string,
+  debootstrap: string,
+  mirror: string | undefined,
+  progress: (line: string) => void,
+): Promise<void> {
+  progress(`debootstrap ${IMAGE_SUITE} with ${IMAGE_PACKAGES.join(', ')}`);
   const args = [
     '--variant=minbase',
     `--include=${IMAGE_PACKAGES.join(',')}`,
     IMAGE_SUITE,
     staging,
-    ...(options.mirror ? [options.mirror] : []),
+    ...(mirror ? [mirror] : []),
   ];
   const child = spawn(debootstrap, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
@@ -201,33 +237,10 @@ export async function buildImage(dataDir: string, options: BuildImageOptions): P
     });
   });
   if (code !== 0) {
-    await rm(init, { force: true });
     await removeTree(staging);
     throw new SandboxError(
       'image-build-failed',
       `debootstrap exited with ${code}. Its last lines:\n${tail.join('\n')}`,
     );
   }
-  // Downloaded .deb files are only a cache; dropping them halves the image.
-  await rm(join(staging, 'var/cache/apt/archives'), { recursive: true, force: true });
-  await mkdir(join(staging, 'var/cache/apt/archives/partial'), { recursive: true });
-  const imageFilesDir = options.imageFilesDir ?? IMAGE_FILES_DIR;
-  const imageFiles = await imageFilesHash(imageFilesDir);
-  await copyImageFiles(imageFilesDir, staging);
-  progress(`copied the image files from ${imageFilesDir}`);
-  await mkdir(join(staging, INIT, '..'), { recursive: true, mode: 0o755 });
-  await rename(init, join(staging, INIT));
-  await chmod(join(staging, INIT), 0o755);
-
-  await rm(rootfsPath(dataDir), { recursive: true, force: true });
-  await rename(staging, rootfsPath(dataDir));
-  const manifest: ImageManifest = {
-    suite: IMAGE_SUITE,
-    packages: [...IMAGE_PACKAGES],
-    imageFiles,
-    init: initHash,
-    builtAt: new Date().toISOString(),
-  };
-  await writeFile(manifestPath(dataDir), `${JSON.stringify(manifest, null, 2)}\n`);
-  progress(`image ready at ${rootfsPath(dataDir)}`);
 }

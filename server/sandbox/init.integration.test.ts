@@ -6,9 +6,10 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn as spawnPty } from 'node-pty';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { compileInit } from './init.js';
 
 let scratch: string;
@@ -42,22 +43,33 @@ function runInit(args: string[]): InitRun {
   child.stderr.on('data', (data: Buffer) => (output += data.toString()));
   const done = new Promise<{ status: number; output: string }>((resolve) => {
     child.on('close', (code, signal) => {
-      resolve({ status: code ?? 128 + (signal === null ? 0 : 9), output });
+      resolve({ status: code ?? 128 + (signal === null ? 0 : constants.signals[signal]), output });
     });
   });
-  const pid = (async () => {
-    for (let attempt = 0; attempt < 200; attempt += 1) {
-      const children = await readFile(
-        `/proc/${String(child.pid)}/task/${String(child.pid)}/children`,
-        'utf8',
-      ).catch(() => '');
-      const first = children.trim().split(' ')[0];
-      if (first) return Number(first);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error('unshare started no init');
-  })();
-  return { pid, done };
+  return { pid: firstChild(child.pid ?? 0), done };
+}
+
+/** The host pid of `pid`'s first child, once it has one (within 10 s). */
+async function firstChild(pid: number): Promise<number> {
+  for (let attempt = 0; attempt < 400; attempt += 1) {
+    const children = await readFile(
+      `/proc/${String(pid)}/task/${String(pid)}/children`,
+      'utf8',
+    ).catch(() => '');
+    const first = children.trim().split(' ')[0];
+    if (first) return Number(first);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`process ${String(pid)} started no child`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A command that counts its runs in ./runs (one file per test) and echoes which run it is. */
@@ -129,13 +141,9 @@ describe('nestbox-init', () => {
 
   it('passes a signal it is sent on to its command, and ends with it, even with --respawn', async () => {
     const run = runInit(['--respawn', '--', '/bin/sleep', '30']);
-    // Once the init has started its command, which is then its only child.
+    // Once the init has started its command.
     const pid = await run.pid;
-    await expect
-      .poll(async () =>
-        (await readFile(`/proc/${String(pid)}/task/${String(pid)}/children`, 'utf8')).trim(),
-      )
-      .not.toBe('');
+    await firstChild(pid);
     process.kill(pid, 'SIGTERM');
     const { status, output } = await run.done;
     expect(status).toBe(128 + 15);
@@ -174,6 +182,65 @@ describe('nestbox-init', () => {
       expect(output).toContain(
         'nestbox-init: /bin/sh was killed (Killed) 3 times in a row right after it started; not starting it again.',
       );
+    });
+
+    it('hangs up the dead shell’s stopped jobs, and leaves its running ones', async () => {
+      const { status, output } = await runInit([
+        '--respawn',
+        '--',
+        ...counted(
+          'jobs',
+          [
+            'if [ $n -eq 1 ]; then',
+            // A job in a group of its own, as a shell with job control starts it (perl-base is
+            // in every Debian), and a stopped one in the shell's group.
+            `  perl -e 'setpgrp(0, 0); sleep 60' & echo $! > running`,
+            '  until [ $(ps -o pgid= -p $!) = $! ]; do sleep 0.05; done',
+            '  sleep 61 & kill -STOP $!; echo $! > stopped',
+            '  kill -9 $$',
+            'fi',
+            // The hung-up job is reaped by the init: no process, not even a zombie, is left.
+            'i=0; while [ -n "$(ps -o stat= -p $(cat stopped))" ] && [ $i -lt 100 ]; do',
+            '  sleep 0.05; i=$((i + 1))',
+            'done',
+            'echo "stopped job: $(ps -o stat= -p $(cat stopped))"',
+            'echo "running job: $(ps -o comm= -p $(cat running))"',
+          ].join('\n'),
+        ),
+      ]).done;
+      expect(output).toMatch(/run 2\nstopped job: \nrunning job: perl\n$/);
+      expect(status).toBe(0);
+    });
+
+    it('gives the terminal to the new shell: output resumed, the old foreground job hung up', async () => {
+      const pty = spawnPty(
+        'unshare',
+        ['--pid', '--fork', '--mount-proc', init, '--respawn', '--', '/bin/bash', '--norc', '-i'],
+        { cwd: scratch, env: { PATH: process.env.PATH ?? '', PS1: 'prompt$ ', TERM: 'dumb' } },
+      );
+      let output = '';
+      pty.onData((data) => (output += data));
+      const exited = new Promise<number>((resolve) =>
+        pty.onExit(({ exitCode }) => {
+          resolve(exitCode);
+        }),
+      );
+      const shell = await firstChild(await firstChild(pty.pid));
+      await vi.waitUntil(() => output.includes('prompt$ '), { timeout: 10_000 });
+      pty.write('cat\r');
+      const cat = await firstChild(shell);
+      // Ctrl-S: output stops. The init must not wait for it, nor the new shell's words.
+      pty.write('\x13');
+      process.kill(shell, 'SIGKILL');
+      await vi.waitUntil(() => /starting a new one\.\r?\n(.|\n)*prompt\$ $/.test(output), {
+        timeout: 10_000,
+      });
+      await vi.waitUntil(() => !isAlive(cat), { timeout: 10_000 });
+      // The new shell reads the keys: no cat left to take them.
+      pty.write('echo "$((6 * 7))"\r');
+      await vi.waitUntil(() => output.includes('42'), { timeout: 10_000 });
+      pty.write('exit\r');
+      expect(await exited).toBe(0);
     });
 
     it('counts only deaths in a row: a run that lived a while starts the count again', async () => {

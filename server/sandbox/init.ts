@@ -33,17 +33,16 @@ export function underInit(argv: readonly string[], options: { respawn?: boolean 
   return [INIT, ...(options.respawn ? ['--respawn'] : []), '--', ...argv];
 }
 
-/** A digest of the init's source: an image built from another one is stale (image.ts). */
-export async function initSourceHash(source = INIT_SOURCE): Promise<string> {
-  return `sha256:${createHash('sha256')
-    .update(await readFile(source))
-    .digest('hex')}`;
+/** Static, so that the init needs nothing of the image's libraries. */
+const COMPILE_FLAGS = ['-static', '-O2', '-Wall', '-Wextra'];
+
+/** A digest of how the init is built: an image built another way is stale (image.ts). */
+export async function initBuildHash(source = INIT_SOURCE): Promise<string> {
+  const hash = createHash('sha256').update(`${COMPILE_FLAGS.join(' ')}\0`);
+  return `sha256:${hash.update(await readFile(source)).digest('hex')}`;
 }
 
-/**
- * Compiles the init to `output`, statically, so that it needs nothing of the image's libraries.
- * With the host's C compiler (CC, or cc), which the console helper needs too.
- */
+/** Compiles the init to `output`, with the host's C compiler (CC, or cc), as the console helper. */
 export async function compileInit(output: string, source = INIT_SOURCE): Promise<void> {
   const compilerName = process.env.CC || 'cc';
   const compiler = await findExecutable(compilerName);
@@ -55,15 +54,7 @@ export async function compileInit(output: string, source = INIT_SOURCE): Promise
     );
   }
   try {
-    await promisify(execFile)(compiler, [
-      '-static',
-      '-O2',
-      '-Wall',
-      '-Wextra',
-      '-o',
-      output,
-      source,
-    ]);
+    await promisify(execFile)(compiler, [...COMPILE_FLAGS, '-o', output, source]);
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim() ?? String(error);
     throw new SandboxError(

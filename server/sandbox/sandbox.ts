@@ -158,8 +158,8 @@ export async function createSandbox(
       root: rootLayout(rootLayer, context.skeleton.imageDirs, lower),
       hostname: context.hostname,
       args: options.command ?? ['/bin/bash', '--login'],
-      // A learner's login shell in a terminal outlives its shell; a given command (nestbox shell
-      // -- CMD, scenario scripts) ends with its exact status.
+      // A learner's session outlives a killed login shell, which the init starts again; a given
+      // command (nestbox shell -- CMD, scenario scripts) ends the sandbox with its exact status.
       respawn: options.command === undefined && consoleFile !== undefined,
       ...(consoleFile === undefined ? {} : { console: consoleFile }),
       idRange,

@@ -227,6 +227,22 @@ describe('a tab', () => {
   });
 });
 
+describe('a given command with a terminal', () => {
+  it('is not started again when a signal kills it: its status is the sandbox’s', async () => {
+    const given = await test.host.create({
+      terminal: true,
+      command: ['/bin/sh', '-c', 'kill -9 $$'],
+    });
+    try {
+      const run = runInPty(given.start);
+      expect(await run.exited).toBe(137);
+      expect(run.output()).not.toContain('starting a new one');
+    } finally {
+      await given.destroy();
+    }
+  });
+});
+
 describe('nestbox-console', () => {
   it('refuses to run without a pty, saying why', () => {
     const result = spawnSync(consolePath(), ['1', '1', '--', '/bin/true'], {

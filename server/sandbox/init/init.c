@@ -9,19 +9,30 @@
  * on to COMMAND; and exits with COMMAND's status, which ends the sandbox.
  *
  * With --respawn (a learner's first terminal), COMMAND is started again when a signal the init did
- * not pass on kills it: `kill -9 -1` typed in another tab, `pkill bash`, or the OOM killer then
- * cost the learner a shell, not the session with its files and background jobs. A COMMAND that
- * exits (`exit`, Ctrl-D), or dies of SIGHUP (its terminal hung up), or of a signal the init was
- * sent (`kill 1`), ends the init as without --respawn. So does one that keeps dying at once
+ * not pass on kills it: `kill -9 -1` typed in another tab, `pkill -9 bash`, or the OOM killer then
+ * cost the learner a shell, not the session with its files. A COMMAND that exits (`exit`,
+ * Ctrl-D), or dies of SIGHUP (its terminal hung up), or of a signal that was sent to the init and
+ * passed on, ends the init as without --respawn. So does one that keeps dying at once
  * (QUICK_DEATHS in a row), so a shell whose startup kills it is not restarted for ever.
  *
- * Static (scripts/build-helpers.mjs), so that it runs on any image; the sandbox gets it as a
- * read-only bind mount (init.ts).
+ * Before a restart the init does for the dead shell's jobs what the kernel does when a terminal's
+ * session leader dies (here the init is the session leader, so the kernel does not): SIGHUP and
+ * SIGCONT to the foreground job and to stopped jobs, which would otherwise fight the new shell
+ * for the terminal or stay stopped for ever. Background jobs that run go on, as they would.
+ *
+ * The init never blocks on the terminal: output stopped with Ctrl-S would stop it, and with it all
+ * reaping. The new shell's process says why it was started, before it execs.
+ *
+ * Compiled statically (init.ts compileInit) into the image at /usr/local/sbin/nestbox-init, so that
+ * it needs none of the image's libraries.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -32,11 +43,14 @@
 #define QUICK_DEATH_SECONDS 2
 /* ...and after this many such deaths in a row it is not started again. */
 #define QUICK_DEATHS 3
+/* fork() may fail for a moment when the pids limit is full (a fork bomb still running): tries,
+ * 100 ms apart, before giving up. */
+#define FORK_TRIES 50
 
 static sigset_t all_signals;
 /* The mask the init was started with, which COMMAND gets back. */
 static sigset_t original_mask;
-/* Signals the init passed on to COMMAND: a death by one of them was asked for, not an accident. */
+/* Signals passed on to the running COMMAND: a death by one of them was asked for. */
 static sigset_t passed_on;
 
 static void usage(void) {
@@ -47,24 +61,6 @@ static double now_seconds(void) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-}
-
-/* Forks COMMAND into a process group of its own, the terminal's foreground one. Returns its pid,
- * or -1 when fork fails. */
-static pid_t start(char **command) {
-    pid_t pid = fork();
-    if (pid != 0) {
-        /* Also here, so that the group exists whichever of parent and child runs first. */
-        if (pid > 0) setpgid(pid, pid);
-        return pid;
-    }
-    setpgid(0, 0);
-    /* SIGTTOU is still blocked (inherited), so a background group may take the terminal. */
-    if (isatty(STDIN_FILENO)) tcsetpgrp(STDIN_FILENO, getpid());
-    sigprocmask(SIG_SETMASK, &original_mask, NULL);
-    execvp(command[0], command);
-    fprintf(stderr, "nestbox-init: cannot run %s: %s\n", command[0], strerror(errno));
-    _exit(errno == ENOENT ? 127 : 126);
 }
 
 /* Reaps every child that has ended. Returns 1 and sets *status when one of them was `command`. */
@@ -81,6 +77,39 @@ static int reap(pid_t command, int *status) {
     }
 }
 
+/* Forks COMMAND into a process group of its own, the terminal's foreground one, which first
+ * prints `notice` when there is one. Returns its pid, or -1 with errno when fork fails. */
+static pid_t start(char **command, const char *notice) {
+    pid_t pid = fork();
+    if (pid != 0) {
+        /* Also here, so that the group exists whichever of parent and child runs first. */
+        if (pid > 0) setpgid(pid, pid);
+        return pid;
+    }
+    setpgid(0, 0);
+    /* SIGTTOU is still blocked (inherited), so a background group may take the terminal. */
+    if (isatty(STDIN_FILENO)) tcsetpgrp(STDIN_FILENO, getpid());
+    if (notice) fputs(notice, stderr);
+    sigprocmask(SIG_SETMASK, &original_mask, NULL);
+    execvp(command[0], command);
+    fprintf(stderr, "nestbox-init: cannot run %s: %s\n", command[0], strerror(errno));
+    _exit(errno == ENOENT ? 127 : 126);
+}
+
+/* start(), trying again for a while when the pids limit is full for now. */
+static pid_t start_when_possible(char **command, const char *notice) {
+    for (int tries = 1;; tries++) {
+        pid_t pid = start(command, notice);
+        if (pid >= 0 || errno != EAGAIN || tries == FORK_TRIES) return pid;
+        /* Reaping is what frees pids here. A signal taken meanwhile has no command to go to. */
+        const struct timespec pause = {0, 100 * 1000 * 1000};
+        siginfo_t info;
+        int unused;
+        sigtimedwait(&all_signals, &info, &pause);
+        reap(-1, &unused);
+    }
+}
+
 /* Waits for `command` to end, reaping and passing signals on meanwhile. Returns its wait status. */
 static int supervise(pid_t command) {
     const struct timespec a_second = {1, 0};
@@ -94,6 +123,58 @@ static int supervise(pid_t command) {
         int status;
         if (reap(command, &status)) return status;
     }
+}
+
+/* SIGHUP and SIGCONT to `group`, as a hangup sends them. */
+static void hang_up(pid_t group) {
+    kill(-group, SIGHUP);
+    kill(-group, SIGCONT);
+}
+
+/* After the shell died: hangs up the terminal's foreground job, and every stopped job of the
+ * init's session (the dead shell's), found in /proc. */
+static void hang_up_jobs(void) {
+    pid_t own_group = getpgrp();
+    pid_t own_session = getsid(0);
+    pid_t foreground = isatty(STDIN_FILENO) ? tcgetpgrp(STDIN_FILENO) : -1;
+    if (foreground > 0 && foreground != own_group) hang_up(foreground);
+
+    DIR *proc = opendir("/proc");
+    if (!proc) return;
+    struct dirent *entry;
+    while ((entry = readdir(proc)) != NULL) {
+        int pid = atoi(entry->d_name);
+        if (pid <= 1) continue;
+        char path[64], stat[512];
+        snprintf(path, sizeof path, "/proc/%d/stat", pid);
+        FILE *file = fopen(path, "r");
+        if (!file) continue; /* it ended meanwhile */
+        size_t length = fread(stat, 1, sizeof stat - 1, file);
+        fclose(file);
+        stat[length] = '\0';
+        /* "pid (comm) state ppid pgrp session ...": comm may hold anything, ')' included. */
+        char *after_comm = strrchr(stat, ')');
+        char state;
+        int parent, group, session;
+        if (!after_comm ||
+            sscanf(after_comm + 1, " %c %d %d %d", &state, &parent, &group, &session) != 4)
+            continue;
+        if (state == 'T' && session == own_session && group != own_group) hang_up(group);
+    }
+    closedir(proc);
+}
+
+/* Says why the init ends without blocking on a terminal whose output is stopped: through a
+ * description of its own, non-blocking (setting that flag on stderr's would reach the shell's). */
+static void say_last(const char *message) {
+    int terminal = open("/dev/tty", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (terminal < 0) {
+        fputs(message, stderr);
+        return;
+    }
+    ssize_t unused = write(terminal, message, strlen(message));
+    (void)unused; /* output stopped or full: the message is lost, the session still ends */
+    close(terminal);
 }
 
 static int exit_code(int status) {
@@ -113,7 +194,6 @@ int main(int argc, char **argv) {
     /* Every signal is taken by sigtimedwait, none by a handler: a signal blocked in PID 1 still
      * reaches it, where one left at its default action would be dropped. */
     sigfillset(&all_signals);
-    sigemptyset(&passed_on);
     sigprocmask(SIG_BLOCK, &all_signals, &original_mask);
 
     /* The terminal's modes at start, restored before a restart: the killed program may have left
@@ -121,10 +201,13 @@ int main(int argc, char **argv) {
     struct termios modes;
     int have_modes = tcgetattr(STDIN_FILENO, &modes) == 0;
 
+    char notice[512];
+    const char *why_again = NULL;
     int quick_deaths = 0;
     for (;;) {
+        sigemptyset(&passed_on);
         double started = now_seconds();
-        pid_t pid = start(command);
+        pid_t pid = start_when_possible(command, why_again);
         if (pid < 0) {
             fprintf(stderr, "nestbox-init: cannot start %s: %s\n", command[0], strerror(errno));
             return 1;
@@ -135,15 +218,25 @@ int main(int argc, char **argv) {
         if (signal_number == SIGHUP || sigismember(&passed_on, signal_number))
             return exit_code(status);
         quick_deaths = now_seconds() - started < QUICK_DEATH_SECONDS ? quick_deaths + 1 : 0;
-        if (have_modes) tcsetattr(STDIN_FILENO, TCSANOW, &modes);
         if (quick_deaths >= QUICK_DEATHS) {
-            fprintf(stderr,
-                    "\nnestbox-init: %s was killed (%s) %d times in a row right after it started; "
-                    "not starting it again.\n",
-                    command[0], strsignal(signal_number), quick_deaths);
+            snprintf(notice, sizeof notice,
+                     "\nnestbox-init: %s was killed (%s) %d times in a row right after it started; "
+                     "not starting it again.\n",
+                     command[0], strsignal(signal_number), quick_deaths);
+            say_last(notice);
             return exit_code(status);
         }
-        fprintf(stderr, "\nnestbox-init: %s was killed (%s); starting a new one.\n", command[0],
-                strsignal(signal_number));
+
+        hang_up_jobs();
+        if (have_modes) {
+            tcsetattr(STDIN_FILENO, TCSANOW, &modes);
+            /* Output stopped with Ctrl-S or tcflow: TCOON alone restarts only the latter. */
+            tcflow(STDIN_FILENO, TCOOFF);
+            tcflow(STDIN_FILENO, TCOON);
+            tcflush(STDIN_FILENO, TCIFLUSH); /* keys typed for the dead shell */
+        }
+        snprintf(notice, sizeof notice, "\nnestbox-init: %s was killed (%s); starting a new one.\n",
+                 command[0], strsignal(signal_number));
+        why_again = notice;
     }
 }
