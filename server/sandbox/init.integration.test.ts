@@ -164,6 +164,26 @@ describe('nestbox-init', () => {
       expect(status).toBe(3);
     });
 
+    it('judges each run by the signals passed on to that run only', async () => {
+      // Run 1 ignores a SIGUSR1 sent to the init and passed on, then is killed; run 2 dies of a
+      // SIGUSR1 of its own, which was not passed on, so it is started again too.
+      const { status, output } = await runInit([
+        '--respawn',
+        '--',
+        ...counted(
+          'passed-on',
+          [
+            'case $n in',
+            `  1) trap '' USR1; kill -USR1 1; sleep 0.3; kill -9 $$ ;;`,
+            '  2) kill -USR1 $$ ;;',
+            'esac',
+          ].join('\n'),
+        ),
+      ]).done;
+      expect(output.match(/^run \d$/gm)).toEqual(['run 1', 'run 2', 'run 3']);
+      expect(status).toBe(0);
+    });
+
     it('does not start it again after it exits, or dies of SIGHUP (its terminal hung up)', async () => {
       const exited = await runInit(['--respawn', '--', ...counted('exits', 'exit 0')]).done;
       expect(exited).toEqual({ status: 0, output: 'run 1\n' });
