@@ -232,6 +232,29 @@ describe('nestbox-init', () => {
       expect(status).toBe(0);
     });
 
+    it('finds the stopped jobs even when the learner covered /proc', async () => {
+      const { output } = await runInit([
+        '--respawn',
+        '--',
+        ...counted(
+          'covered',
+          [
+            'if [ $n -eq 1 ]; then',
+            '  sleep 61 & kill -STOP $!; echo $! > stopped',
+            '  mount -t tmpfs cover /proc',
+            '  kill -9 $$',
+            'fi',
+            'umount /proc',
+            'i=0; while [ -n "$(ps -o stat= -p $(cat stopped))" ] && [ $i -lt 100 ]; do',
+            '  sleep 0.05; i=$((i + 1))',
+            'done',
+            'echo "stopped job: $(ps -o stat= -p $(cat stopped))"',
+          ].join('\n'),
+        ),
+      ]).done;
+      expect(output).toMatch(/run 2\nstopped job: \n$/);
+    });
+
     it('gives the terminal to the new shell: output resumed, the old foreground job hung up', async () => {
       const pty = spawnPty(
         'unshare',

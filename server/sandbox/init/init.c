@@ -132,25 +132,32 @@ static void hang_up(pid_t group) {
 }
 
 /* After the shell died: hangs up the terminal's foreground job, and every stopped job of the
- * init's session (the dead shell's), found in /proc. */
-static void hang_up_jobs(void) {
+ * init's session (the dead shell's), found in `proc`, the sandbox's /proc as it was when the init
+ * started: the learner may since have mounted something over /proc. Opened without blocking, so
+ * that not even a FIFO bound over a stat file can stop the init. */
+static void hang_up_jobs(int proc) {
     pid_t own_group = getpgrp();
     pid_t own_session = getsid(0);
     pid_t foreground = isatty(STDIN_FILENO) ? tcgetpgrp(STDIN_FILENO) : -1;
     if (foreground > 0 && foreground != own_group) hang_up(foreground);
 
-    DIR *proc = opendir("/proc");
-    if (!proc) return;
+    int listing = openat(proc, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *processes = listing < 0 ? NULL : fdopendir(listing);
+    if (!processes) {
+        if (listing >= 0) close(listing);
+        return;
+    }
     struct dirent *entry;
-    while ((entry = readdir(proc)) != NULL) {
+    while ((entry = readdir(processes)) != NULL) {
         int pid = atoi(entry->d_name);
         if (pid <= 1) continue;
-        char path[64], stat[512];
-        snprintf(path, sizeof path, "/proc/%d/stat", pid);
-        FILE *file = fopen(path, "r");
-        if (!file) continue; /* it ended meanwhile */
-        size_t length = fread(stat, 1, sizeof stat - 1, file);
-        fclose(file);
+        char path[32], stat[512];
+        snprintf(path, sizeof path, "%d/stat", pid);
+        int file = openat(proc, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (file < 0) continue; /* it ended meanwhile */
+        ssize_t length = read(file, stat, sizeof stat - 1);
+        close(file);
+        if (length <= 0) continue;
         stat[length] = '\0';
         /* "pid (comm) state ppid pgrp session ...": comm may hold anything, ')' included. */
         char *after_comm = strrchr(stat, ')');
@@ -161,7 +168,7 @@ static void hang_up_jobs(void) {
             continue;
         if (state == 'T' && session == own_session && group != own_group) hang_up(group);
     }
-    closedir(proc);
+    closedir(processes);
 }
 
 /* Says why the init ends without blocking on a terminal whose output is stopped: through a
@@ -200,6 +207,7 @@ int main(int argc, char **argv) {
      * the terminal raw or without echo. */
     struct termios modes;
     int have_modes = tcgetattr(STDIN_FILENO, &modes) == 0;
+    int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
     char notice[512];
     const char *why_again = NULL;
@@ -227,7 +235,7 @@ int main(int argc, char **argv) {
             return exit_code(status);
         }
 
-        hang_up_jobs();
+        if (proc >= 0) hang_up_jobs(proc);
         if (have_modes) {
             tcsetattr(STDIN_FILENO, TCSANOW, &modes);
             /* Output stopped with Ctrl-S or tcflow: TCOON alone restarts only the latter. */
