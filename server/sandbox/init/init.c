@@ -217,7 +217,9 @@ int main(int argc, char **argv) {
         double started = now_seconds();
         pid_t pid = start_when_possible(command, why_again);
         if (pid < 0) {
-            fprintf(stderr, "nestbox-init: cannot start %s: %s\n", command[0], strerror(errno));
+            snprintf(notice, sizeof notice, "\nnestbox-init: cannot start %s: %s\n", command[0],
+                     strerror(errno));
+            say_last(notice);
             return 1;
         }
         int status = supervise(pid);
