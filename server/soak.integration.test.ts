@@ -16,7 +16,8 @@ describe('a learner beside a fork bomb, a memory bomb and CPU hogs', () => {
       log: () => undefined,
     });
     console.log(
-      `soak: echo p99 ${result.baseline.p99.toFixed(2)} ms idle, ` +
+      `soak: echo p99 ${result.baseline.p99.toFixed(2)} ms idle ` +
+        `(${result.idleBefore.p99.toFixed(2)} before, ${result.idleAfter.p99.toFixed(2)} after), ` +
         `${result.underLoad.p99.toFixed(2)} ms under load (${result.p99Ratio.toFixed(2)}×); ` +
         `RSS growth ${result.rssGrowthMb.toFixed(1)} MB; live memory ` +
         `${result.liveMb.before.toFixed(1)} → ${result.liveMb.after.toFixed(1)} MB; ` +
@@ -26,6 +27,8 @@ describe('a learner beside a fork bomb, a memory bomb and CPU hogs', () => {
     // 10× the idle p99, but never below 25 ms: an idle p99 well under a millisecond would
     // otherwise make scheduler noise a failure. A starved typist waits hundreds of ms.
     expect(result.underLoad.p99).toBeLessThanOrEqual(Math.max(10 * result.baseline.p99, 25));
+    // Once the noisy sandboxes are gone, nothing of theirs slows the quiet learner any more.
+    expect(result.idleAfter.p99).toBeLessThanOrEqual(Math.max(10 * result.idleBefore.p99, 25));
     expect(result.rssGrowthMb).toBeLessThan(50);
     // What stays reachable once the noisy sessions are gone: a few MB of warm-up (bench/README),
     // where a leak of their output or of their flood would be tens.

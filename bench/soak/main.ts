@@ -45,7 +45,8 @@ export async function runSoakBench(argv: string[]): Promise<number> {
   const ms = (value: number): string => `${value.toFixed(2)} ms`;
   console.log(
     [
-      `echo idle:       p50 ${ms(result.baseline.p50)}, p99 ${ms(result.baseline.p99)} (${result.baseline.samples} keys)`,
+      `echo idle:       p50 ${ms(result.baseline.p50)}, p99 ${ms(result.baseline.p99)} (${result.baseline.samples} keys; ` +
+        `p99 ${ms(result.idleBefore.p99)} before the load, ${ms(result.idleAfter.p99)} after it)`,
       `echo under load: p50 ${ms(result.underLoad.p50)}, p99 ${ms(result.underLoad.p99)} (${result.underLoad.samples} keys)`,
       `p99 ratio: ${result.p99Ratio.toFixed(2)}× (target ≤ ${MAX_P99_RATIO}×)`,
       `server RSS: ${result.rssMb.atStart.toFixed(1)} MB at the start of the load, max ${result.rssMb.max.toFixed(1)}, ` +
