@@ -27,7 +27,8 @@ describe('a learner beside a fork bomb, a memory bomb and CPU hogs', () => {
     // 10× the idle p99, but never below 25 ms: an idle p99 well under a millisecond would
     // otherwise make scheduler noise a failure. A starved typist waits hundreds of ms.
     expect(result.underLoad.p99).toBeLessThanOrEqual(Math.max(10 * result.baseline.p99, 25));
-    // Once the noisy sandboxes are gone, nothing of theirs slows the quiet learner any more.
+    // Once the noisy sandboxes are gone, the quiet learner is not left starved (a loose bound, as
+    // above: the two idle windows differ by this machine's noise, bench/README.md "soak").
     expect(result.idleAfter.p99).toBeLessThanOrEqual(Math.max(10 * result.idleBefore.p99, 25));
     expect(result.rssGrowthMb).toBeLessThan(50);
     // What stays reachable once the noisy sessions are gone: a few MB of warm-up (bench/README),

@@ -48,7 +48,9 @@ export async function runSoakBench(argv: string[]): Promise<number> {
       `echo idle:       p50 ${ms(result.baseline.p50)}, p99 ${ms(result.baseline.p99)} (${result.baseline.samples} keys; ` +
         `p99 ${ms(result.idleBefore.p99)} before the load, ${ms(result.idleAfter.p99)} after it)`,
       `echo under load: p50 ${ms(result.underLoad.p50)}, p99 ${ms(result.underLoad.p99)} (${result.underLoad.samples} keys)`,
-      `p99 ratio: ${result.p99Ratio.toFixed(2)}× (target ≤ ${MAX_P99_RATIO}×)`,
+      `p99 ratio: ${result.p99Ratio.toFixed(2)}× (target ≤ ${MAX_P99_RATIO}×); against the window ` +
+        `before the load alone ${(result.underLoad.p99 / result.idleBefore.p99).toFixed(2)}×, ` +
+        `after it alone ${(result.underLoad.p99 / result.idleAfter.p99).toFixed(2)}×`,
       `server RSS: ${result.rssMb.atStart.toFixed(1)} MB at the start of the load, max ${result.rssMb.max.toFixed(1)}, ` +
         `${result.rssMb.atEnd.toFixed(1)} at the end; growth ${result.rssGrowthMb.toFixed(1)} MB (target < ${MAX_RSS_GROWTH_MB})`,
       `  of which, garbage included: heap used ${result.heapUsedGrowthMb.toFixed(1)} MB ` +

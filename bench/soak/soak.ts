@@ -102,14 +102,21 @@ function heapSpacesMb(): string {
   return `V8 new space ${size('new_space').toFixed(1)} MB, old ${size('old_space').toFixed(1)} MB`;
 }
 
-/** Waits (up to 30 s) until the noisy sessions' sandboxes are torn down, the quiet one left. */
+/** Waits (up to 30 s) until the noisy sessions' sandboxes are torn down, the quiet one left:
+ *  an idle window beside them would not be idle. */
 async function untilOnlyOneSandbox(layout: CgroupLayout, parent: string): Promise<void> {
   const parentDir = dirname(cgroupFile(layout, parent, 'pids.max'));
   const sandboxes = async (): Promise<number> =>
     (await readdir(parentDir, { withFileTypes: true })).filter(
       (entry) => entry.isDirectory() && entry.name.startsWith(CONTAINER_PREFIX),
     ).length;
-  for (let wait = 0; wait < 300 && (await sandboxes()) > 1; wait++) await sleep(100);
+  for (let wait = 0; wait < 300; wait++) {
+    if ((await sandboxes()) <= 1) return;
+    await sleep(100);
+  }
+  throw new Error(
+    `the noisy sandboxes were still under ${parentDir} 30 s after their sessions ended`,
+  );
 }
 
 /** Median over the last tenth of `samples` minus median over the first tenth. */

@@ -26,27 +26,30 @@ afterAll(async () => {
 });
 
 interface InitRun {
-  /** The init's pid on the host (unshare's child). */
-  pid: Promise<number>;
+  /** The init's pid on the host (unshare's child), once it runs. */
+  pid: () => Promise<number>;
   /** Its exit status (128 + the signal when one killed it) and everything it printed. */
   done: Promise<{ status: number; output: string }>;
 }
 
-/** Runs the init with `args` as PID 1 of a new PID namespace, with its own /proc for ps. */
+/**
+ * Runs the init with `args` as PID 1 of a new PID namespace, with its own /proc for ps. Its
+ * stdout and stderr are one pipe, so what it and its commands print keeps its order.
+ */
 function runInit(args: string[]): InitRun {
-  const child = spawn('unshare', ['--pid', '--fork', '--mount-proc', init, ...args], {
+  const unshare = ['unshare', '--pid', '--fork', '--mount-proc', init, ...args];
+  const child = spawn('/bin/sh', ['-c', 'exec "$@" 2>&1', 'sh', ...unshare], {
     cwd: scratch,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
   child.stdout.on('data', (data: Buffer) => (output += data.toString()));
-  child.stderr.on('data', (data: Buffer) => (output += data.toString()));
   const done = new Promise<{ status: number; output: string }>((resolve) => {
     child.on('close', (code, signal) => {
       resolve({ status: code ?? 128 + (signal === null ? 0 : constants.signals[signal]), output });
     });
   });
-  return { pid: firstChild(child.pid ?? 0), done };
+  return { pid: () => firstChild(child.pid ?? 0), done };
 }
 
 /** The host pid of `pid`'s first child, once it has one (within 10 s). */
@@ -61,6 +64,12 @@ async function firstChild(pid: number): Promise<number> {
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error(`process ${String(pid)} started no child`);
+}
+
+/** The bytes `pid` has read so far (rchar in /proc/PID/io). */
+async function charsRead(pid: number): Promise<number> {
+  const io = await readFile(`/proc/${String(pid)}/io`, 'utf8');
+  return Number(/^rchar: (\d+)$/m.exec(io)?.[1]);
 }
 
 function isAlive(pid: number): boolean {
@@ -142,7 +151,7 @@ describe('nestbox-init', () => {
   it('passes a signal it is sent on to its command, and ends with it, even with --respawn', async () => {
     const run = runInit(['--respawn', '--', '/bin/sleep', '30']);
     // Once the init has started its command.
-    const pid = await run.pid;
+    const pid = await run.pid();
     await firstChild(pid);
     process.kill(pid, 'SIGTERM');
     const { status, output } = await run.done;
@@ -217,6 +226,8 @@ describe('nestbox-init', () => {
             `  perl -e 'setpgrp(0, 0); sleep 60' & echo $! > running`,
             '  until [ $(ps -o pgid= -p $!) = $! ]; do sleep 0.05; done',
             '  sleep 61 & kill -STOP $!; echo $! > stopped',
+            // Stopped by now, not only sent the signal.
+            '  until [ "$(ps -o stat= -p $!)" = T ]; do sleep 0.05; done',
             '  kill -9 $$',
             'fi',
             // The hung-up job is reaped by the init: no process, not even a zombie, is left.
@@ -241,6 +252,8 @@ describe('nestbox-init', () => {
           [
             'if [ $n -eq 1 ]; then',
             '  sleep 61 & kill -STOP $!; echo $! > stopped',
+            // Stopped by now, not only sent the signal.
+            '  until [ "$(ps -o stat= -p $!)" = T ]; do sleep 0.05; done',
             '  mount -t tmpfs cover /proc',
             '  kill -9 $$',
             'fi',
@@ -272,8 +285,20 @@ describe('nestbox-init', () => {
       await vi.waitUntil(() => output.includes('prompt$ '), { timeout: 10_000 });
       pty.write('cat\r');
       const cat = await firstChild(shell);
-      // Ctrl-S: output stops. The init must not wait for it, nor the new shell's words.
-      pty.write('\x13');
+      // Ctrl-S stops output; the init must not wait for it, nor the new shell's words. The
+      // terminal handles its input in order, so once cat has read the line after the Ctrl-S,
+      // output is stopped (and cat blocked writing the line back).
+      await vi.waitUntil(
+        async () => (await readFile(`/proc/${String(cat)}/wchan`, 'utf8')) === 'wait_woken',
+        {
+          timeout: 10_000,
+        },
+      );
+      const readBefore = await charsRead(cat);
+      pty.write('\x13ping\r');
+      await vi.waitUntil(async () => (await charsRead(cat)) >= readBefore + 'ping\n'.length, {
+        timeout: 10_000,
+      });
       process.kill(shell, 'SIGKILL');
       await vi.waitUntil(() => /starting a new one\.\r?\n(.|\n)*prompt\$ $/.test(output), {
         timeout: 10_000,

@@ -15,13 +15,18 @@
  * passed on, ends the init as without --respawn. So does one that keeps dying at once
  * (QUICK_DEATHS in a row), so a shell whose startup kills it is not restarted for ever.
  *
- * Before a restart the init does for the dead shell's jobs what the kernel does when a terminal's
- * session leader dies (here the init is the session leader, so the kernel does not): SIGHUP and
- * SIGCONT to the foreground job and to stopped jobs, which would otherwise fight the new shell
- * for the terminal or stay stopped for ever. Background jobs that run go on, as they would.
+ * Before a restart the init stands in for two rules of the kernel that cannot apply here, since
+ * the init is the terminal's session leader and the parent, in the same session, of every job
+ * the dead shell left: SIGHUP and SIGCONT to the terminal's foreground group (what a dying session
+ * leader's terminal sends), and to every group of its session with a stopped process (what a
+ * group orphaned with stopped members gets). Otherwise a foreground job would fight the new shell
+ * for the terminal, and a stopped one stay stopped for ever. Background jobs that run go on; one
+ * that later reads the terminal is stopped by it and stays so (no group of the init's session is
+ * ever orphaned).
  *
  * The init never blocks on the terminal: output stopped with Ctrl-S would stop it, and with it all
- * reaping. The new shell's process says why it was started, before it execs.
+ * reaping. The new shell's process says why it was started, before it execs; the init's own last
+ * words go out without blocking, or not at all.
  *
  * Compiled statically (init.ts compileInit) into the image at /usr/local/sbin/nestbox-init, so that
  * it needs none of the image's libraries.
@@ -43,9 +48,8 @@
 #define QUICK_DEATH_SECONDS 2
 /* ...and after this many such deaths in a row it is not started again. */
 #define QUICK_DEATHS 3
-/* fork() may fail for a moment when the pids limit is full (a fork bomb still running): tries,
- * 100 ms apart, before giving up. */
-#define FORK_TRIES 50
+/* fork() may fail for a moment when the pids limit is full (a fork bomb still running). */
+#define FORK_RETRY_SECONDS 5
 
 static sigset_t all_signals;
 /* The mask the init was started with, which COMMAND gets back. */
@@ -96,17 +100,25 @@ static pid_t start(char **command, const char *notice) {
     _exit(errno == ENOENT ? 127 : 126);
 }
 
-/* start(), trying again for a while when the pids limit is full for now. */
-static pid_t start_when_possible(char **command, const char *notice) {
-    for (int tries = 1;; tries++) {
+/* start(), tried again for FORK_RETRY_SECONDS while fork fails with EAGAIN: the pids limit is
+ * full for now, and reaping is what frees pids. A signal the init is sent meanwhile has no command
+ * to go to: it ends the init, as it would have ended the command (*stopped_by, 0 otherwise).
+ * Returns the pid, or -1. */
+static pid_t start_when_possible(char **command, const char *notice, int *stopped_by) {
+    double deadline = now_seconds() + FORK_RETRY_SECONDS;
+    *stopped_by = 0;
+    for (;;) {
         pid_t pid = start(command, notice);
-        if (pid >= 0 || errno != EAGAIN || tries == FORK_TRIES) return pid;
-        /* Reaping is what frees pids here. A signal taken meanwhile has no command to go to. */
+        if (pid >= 0 || errno != EAGAIN || now_seconds() >= deadline) return pid;
         const struct timespec pause = {0, 100 * 1000 * 1000};
         siginfo_t info;
+        int signal_number = sigtimedwait(&all_signals, &info, &pause);
         int unused;
-        sigtimedwait(&all_signals, &info, &pause);
         reap(-1, &unused);
+        if (signal_number > 0 && signal_number != SIGCHLD) {
+            *stopped_by = signal_number;
+            return -1;
+        }
     }
 }
 
@@ -133,14 +145,17 @@ static void hang_up(pid_t group) {
 
 /* After the shell died: hangs up the terminal's foreground job, and every stopped job of the
  * init's session (the dead shell's), found in `proc`, the sandbox's /proc as it was when the init
- * started: the learner may since have mounted something over /proc. Opened without blocking, so
- * that not even a FIFO bound over a stat file can stop the init. */
+ * started, so that a learner who mounts over /proc does not hide them all. (One who mounts over a
+ * single /proc/N/stat can hide that job, or steer the signals elsewhere in the same sandbox: it is
+ * theirs either way.) Stat files are opened without blocking, so that not even a FIFO bound over
+ * one can stop the init. */
 static void hang_up_jobs(int proc) {
     pid_t own_group = getpgrp();
     pid_t own_session = getsid(0);
     pid_t foreground = isatty(STDIN_FILENO) ? tcgetpgrp(STDIN_FILENO) : -1;
     if (foreground > 0 && foreground != own_group) hang_up(foreground);
 
+    if (proc < 0) return;
     int listing = openat(proc, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *processes = listing < 0 ? NULL : fdopendir(listing);
     if (!processes) {
@@ -171,17 +186,19 @@ static void hang_up_jobs(int proc) {
     closedir(processes);
 }
 
-/* Says why the init ends without blocking on a terminal whose output is stopped: through a
- * description of its own, non-blocking (setting that flag on stderr's would reach the shell's). */
+/* Where the init's last words go: stderr opened again, at start, as a non-blocking description of
+ * its own (the flag on stderr's own description would reach the shell, which shares it). -1 when
+ * that failed. */
+static int last_words = -1;
+
+/* Says why the init ends, without blocking on a terminal whose output is stopped: lost then. */
 static void say_last(const char *message) {
-    int terminal = open("/dev/tty", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (terminal < 0) {
+    if (last_words >= 0) {
+        ssize_t unused = write(last_words, message, strlen(message));
+        (void)unused;
+    } else if (!isatty(STDERR_FILENO)) {
         fputs(message, stderr);
-        return;
     }
-    ssize_t unused = write(terminal, message, strlen(message));
-    (void)unused; /* output stopped or full: the message is lost, the session still ends */
-    close(terminal);
 }
 
 static int exit_code(int status) {
@@ -208,20 +225,24 @@ int main(int argc, char **argv) {
     struct termios modes;
     int have_modes = tcgetattr(STDIN_FILENO, &modes) == 0;
     int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (proc >= 0)
+        last_words = openat(proc, "self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 
     char notice[512];
     const char *why_again = NULL;
     int quick_deaths = 0;
     for (;;) {
         sigemptyset(&passed_on);
-        double started = now_seconds();
-        pid_t pid = start_when_possible(command, why_again);
+        int stopped_by;
+        pid_t pid = start_when_possible(command, why_again, &stopped_by);
+        if (stopped_by) return 128 + stopped_by;
         if (pid < 0) {
             snprintf(notice, sizeof notice, "\nnestbox-init: cannot start %s: %s\n", command[0],
                      strerror(errno));
             say_last(notice);
             return 1;
         }
+        double started = now_seconds();
         int status = supervise(pid);
         if (!respawn || !WIFSIGNALED(status)) return exit_code(status);
         int signal_number = WTERMSIG(status);
@@ -237,7 +258,7 @@ int main(int argc, char **argv) {
             return exit_code(status);
         }
 
-        if (proc >= 0) hang_up_jobs(proc);
+        hang_up_jobs(proc);
         if (have_modes) {
             tcsetattr(STDIN_FILENO, TCSANOW, &modes);
             /* Output stopped with Ctrl-S or tcflow: TCOON alone restarts only the latter. */
