@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import type { Config } from '../config.js';
 import { diskOf } from '../sandbox/block-device.js';
 import { availableControllers, CGROUP_ROOT, detectCgroupLayout } from '../sandbox/cgroups.js';
-import { findExecutable } from '../sandbox/executables.js';
+import { cCompilerName, findExecutable } from '../sandbox/executables.js';
 import { imageStatus } from '../sandbox/image.js';
 import {
   isAtLeast,
@@ -222,7 +222,7 @@ function rootCheck(): Check {
 async function consoleHelperCheck(): Promise<Check> {
   const path = consolePath();
   if (await findExecutable(path)) return { name: 'console helper', ok: true, detail: path };
-  const compiler = await findExecutable(process.env.CC ?? 'cc');
+  const compiler = await findExecutable(cCompilerName());
   return {
     name: 'console helper',
     ok: false,
@@ -235,7 +235,7 @@ async function consoleHelperCheck(): Promise<Check> {
 /** The image's init is linked statically (sandbox/init.ts), which needs libc.a. */
 async function staticLibcCheck(): Promise<Check> {
   const name = 'static C library';
-  const compiler = await findExecutable(process.env.CC || 'cc');
+  const compiler = await findExecutable(cCompilerName());
   const missing = {
     name,
     ok: false,

@@ -18,3 +18,8 @@ export async function findExecutable(name: string): Promise<string | undefined> 
   }
   return undefined;
 }
+
+/** The C compiler that builds the console helper and the init: CC, or cc. */
+export function cCompilerName(): string {
+  return process.env.CC || 'cc';
+}

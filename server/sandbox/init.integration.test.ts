@@ -52,6 +52,23 @@ function runInit(args: string[]): InitRun {
   return { pid: () => firstChild(child.pid ?? 0), done };
 }
 
+/** Shell lines: a job of the shell's, stopped (taken, not only sent) and its pid in ./stopped. */
+const STOP_A_JOB = [
+  '  sleep 61 & kill -STOP $!; echo $! > stopped',
+  '  until [ "$(ps -o stat= -p $!)" = T ]; do sleep 0.05; done',
+].join('\n');
+
+/**
+ * Shell lines: "stopped job: " and the state of the job STOP_A_JOB stopped, once it is gone (up
+ * to 5 s): a job hung up by the init is reaped by it, so nothing, not even a zombie, is left.
+ */
+const REPORT_STOPPED_JOB = [
+  'i=0; while [ -n "$(ps -o stat= -p $(cat stopped))" ] && [ $i -lt 100 ]; do',
+  '  sleep 0.05; i=$((i + 1))',
+  'done',
+  'echo "stopped job: $(ps -o stat= -p $(cat stopped))"',
+].join('\n');
+
 /** The host pid of `pid`'s first child, once it has one (within 10 s). */
 async function firstChild(pid: number): Promise<number> {
   for (let attempt = 0; attempt < 400; attempt += 1) {
@@ -225,16 +242,10 @@ describe('nestbox-init', () => {
             // in every Debian), and a stopped one in the shell's group.
             `  perl -e 'setpgrp(0, 0); sleep 60' & echo $! > running`,
             '  until [ $(ps -o pgid= -p $!) = $! ]; do sleep 0.05; done',
-            '  sleep 61 & kill -STOP $!; echo $! > stopped',
-            // Stopped by now, not only sent the signal.
-            '  until [ "$(ps -o stat= -p $!)" = T ]; do sleep 0.05; done',
+            STOP_A_JOB,
             '  kill -9 $$',
             'fi',
-            // The hung-up job is reaped by the init: no process, not even a zombie, is left.
-            'i=0; while [ -n "$(ps -o stat= -p $(cat stopped))" ] && [ $i -lt 100 ]; do',
-            '  sleep 0.05; i=$((i + 1))',
-            'done',
-            'echo "stopped job: $(ps -o stat= -p $(cat stopped))"',
+            REPORT_STOPPED_JOB,
             'echo "running job: $(ps -o comm= -p $(cat running))"',
           ].join('\n'),
         ),
@@ -251,17 +262,12 @@ describe('nestbox-init', () => {
           'covered',
           [
             'if [ $n -eq 1 ]; then',
-            '  sleep 61 & kill -STOP $!; echo $! > stopped',
-            // Stopped by now, not only sent the signal.
-            '  until [ "$(ps -o stat= -p $!)" = T ]; do sleep 0.05; done',
+            STOP_A_JOB,
             '  mount -t tmpfs cover /proc',
             '  kill -9 $$',
             'fi',
             'umount /proc',
-            'i=0; while [ -n "$(ps -o stat= -p $(cat stopped))" ] && [ $i -lt 100 ]; do',
-            '  sleep 0.05; i=$((i + 1))',
-            'done',
-            'echo "stopped job: $(ps -o stat= -p $(cat stopped))"',
+            REPORT_STOPPED_JOB,
           ].join('\n'),
         ),
       ]).done;

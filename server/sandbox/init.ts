@@ -20,7 +20,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { SandboxError } from './errors.js';
-import { findExecutable } from './executables.js';
+import { cCompilerName, findExecutable } from './executables.js';
 
 /** The init's source, which image.ts compiles into every image. */
 export const INIT_SOURCE = fileURLToPath(new URL('./init/init.c', import.meta.url));
@@ -44,7 +44,7 @@ export async function initBuildHash(source = INIT_SOURCE): Promise<string> {
 
 /** Compiles the init to `output`, with the host's C compiler (CC, or cc), as the console helper. */
 export async function compileInit(output: string, source = INIT_SOURCE): Promise<void> {
-  const compilerName = process.env.CC || 'cc';
+  const compilerName = cCompilerName();
   const compiler = await findExecutable(compilerName);
   if (!compiler) {
     throw new SandboxError(
