@@ -4,6 +4,9 @@ export interface Latency {
   p50: number;
   p95: number;
   p99: number;
+  /** The thousandth-slowest share: a rare stall that the p99 cannot see. */
+  p999: number;
+  max: number;
   samples: number;
 }
 
@@ -13,7 +16,14 @@ export function latency(samples: readonly number[]): Latency {
   const at = (p: number): number =>
     sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ??
     NaN;
-  return { p50: at(50), p95: at(95), p99: at(99), samples: sorted.length };
+  return {
+    p50: at(50),
+    p95: at(95),
+    p99: at(99),
+    p999: at(99.9),
+    max: sorted.at(-1) ?? NaN,
+    samples: sorted.length,
+  };
 }
 
 /** The middle value (the upper one of an even count); NaN when there is none. */
