@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { findExecutable } from '../server/sandbox/executables.js';
+import { cCompilerName, findExecutable, findStaticLibc } from '../server/sandbox/executables.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = `${ROOT}test-results/vitest.json`;
@@ -73,12 +73,17 @@ interface VitestReport {
   numTotalTests: number;
 }
 
+const present = (command: string) => async (): Promise<boolean> =>
+  (await findExecutable(command)) !== undefined;
+
 /** What the real-sandbox and browser tests need from the machine, and the Debian package of each. */
 const TOOLS = [
-  { command: 'crun', aptPackage: 'crun' },
-  { command: 'debootstrap', aptPackage: 'debootstrap' },
-  { command: 'cc', aptPackage: 'gcc' },
-  { command: '/usr/bin/chromium', aptPackage: 'chromium' },
+  { present: present('crun'), aptPackage: 'crun' },
+  { present: present('debootstrap'), aptPackage: 'debootstrap' },
+  { present: present(cCompilerName()), aptPackage: 'gcc' },
+  // The image's init is linked statically; gcc only recommends libc6-dev.
+  { present: async () => (await findStaticLibc()) !== undefined, aptPackage: 'libc6-dev' },
+  { present: present('/usr/bin/chromium'), aptPackage: 'chromium' },
 ];
 
 /**
@@ -87,7 +92,7 @@ const TOOLS = [
  */
 async function installMissingTools(): Promise<boolean> {
   const missing = [];
-  for (const tool of TOOLS) if (!(await findExecutable(tool.command))) missing.push(tool);
+  for (const tool of TOOLS) if (!(await tool.present())) missing.push(tool);
   if (missing.length === 0) return true;
   const packages = missing.map((tool) => tool.aptPackage);
   const apt = await findExecutable('apt-get');

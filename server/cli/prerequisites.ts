@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import type { Config } from '../config.js';
 import { diskOf } from '../sandbox/block-device.js';
 import { availableControllers, CGROUP_ROOT, detectCgroupLayout } from '../sandbox/cgroups.js';
-import { cCompilerName, findExecutable } from '../sandbox/executables.js';
+import { cCompilerName, findExecutable, findStaticLibc } from '../sandbox/executables.js';
 import { imageStatus } from '../sandbox/image.js';
 import {
   isAtLeast,
@@ -235,20 +235,16 @@ async function consoleHelperCheck(): Promise<Check> {
 /** The image's init is linked statically (sandbox/init.ts), which needs libc.a. */
 async function staticLibcCheck(): Promise<Check> {
   const name = 'static C library';
+  const library = await findStaticLibc();
+  if (library) return { name, ok: true, detail: library };
   const compiler = await findExecutable(cCompilerName());
-  const missing = {
+  return {
     name,
     ok: false,
+    detail: compiler ? 'libc.a not found' : 'no C compiler to look for libc.a with',
     fix: 'apt-get install -y gcc libc6-dev',
     aptPackage: 'libc6-dev',
   };
-  if (!compiler) return { ...missing, detail: 'no C compiler to look for libc.a with' };
-  // The compiler names the file it would link, or echoes the bare name when it has none.
-  const { stdout } = await run(compiler, ['-print-file-name=libc.a']).catch(() => ({ stdout: '' }));
-  const library = stdout.trim();
-  return library.startsWith('/')
-    ? { name, ok: true, detail: library }
-    : { ...missing, detail: 'libc.a not found' };
 }
 
 async function imageCheck(config: Config): Promise<Check> {
