@@ -4,7 +4,7 @@ export interface Latency {
   p50: number;
   p95: number;
   p99: number;
-  /** The thousandth-slowest share: a rare stall that the p99 cannot see. */
+  /** The 99.9th percentile: rare stalls that the p99 does not see. */
   p999: number;
   max: number;
   samples: number;
