@@ -2,6 +2,7 @@
  * The session HTTP API over a real server with real sandboxes. Pages are out of scope here, so
  * the Next.js handler is replaced by a plain 404.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 import type { LabMetrics } from './metrics.js';
@@ -56,6 +57,15 @@ async function post(path: string, body: string, headers: Record<string, string> 
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
+/** Sends `head` over a bare TCP connection and returns all the server answers before it closes. */
+async function rawExchange(head: string): Promise<string> {
+  const socket = connect(Number(new URL(base).port), '127.0.0.1');
+  socket.end(head);
+  let reply = '';
+  for await (const chunk of socket) reply += String(chunk);
+  return reply;
+}
+
 function errorMessage(body: Record<string, unknown>): string {
   const error = body.error as { message?: string } | undefined;
   return error?.message ?? '';
@@ -83,6 +93,22 @@ describe('POST /api/sessions', () => {
     });
     expect(foreign.status).toBe(403);
     expect(registry.size).toBe(0);
+  });
+
+  it('answers a URL it cannot parse with 400, as a request and as an upgrade, and goes on', async () => {
+    // Node's parser lets `//host:port` through; the WHATWG URL parser throws on this port.
+    const plain = await rawExchange(
+      'GET //x:99999 HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n',
+    );
+    expect(plain).toMatch(/^HTTP\/1\.1 400 /);
+    expect(plain).toContain('"bad-url"');
+    const upgrade = await rawExchange(
+      'GET //x:99999/api/terminal HTTP/1.1\r\nHost: lab\r\nUpgrade: websocket\r\n' +
+        'Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    expect(upgrade).toMatch(/^HTTP\/1\.1 400 /);
+    expect((await post('/api/sessions', '{nope')).status).toBe(400);
   });
 
   it('answers 429 with a clear message when one client floods', async () => {

@@ -15,6 +15,7 @@ import {
 } from './instructor/access.js';
 import { roster } from './instructor/roster.js';
 import { createShadowServer } from './instructor/shadow.js';
+import { refuseUpgrade } from './upgrade-refusal.js';
 import { progressCsv, progressRows } from './instructor/export.js';
 import {
   broadcastToLearners,
@@ -110,12 +111,23 @@ async function readJsonBody(request: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** The request's URL, or undefined for one that Node's parser lets through but WHATWG URL
+ *  rejects (`GET //x:99999`): thrown, it would escape every handler. */
+function requestUrl(request: IncomingMessage): URL | undefined {
+  try {
+    return new URL(request.url ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
 export function createRouter(deps: RouterDeps) {
   /** Read-only mirrors of learners' terminals, for the instructor. */
   const shadow = createShadowServer(deps.registry, {
     instructorToken: deps.instructorToken,
     allowedOrigins: deps.allowedOrigins,
     maxBufferedBytes: 4 * 1024 * 1024,
+    authFailures: deps.authFailures,
     logger: deps.logger,
   });
   /** Assets, background and foreground scripts of each live session's scenario. */
@@ -378,6 +390,15 @@ export function createRouter(deps: RouterDeps) {
     });
   }
 
+  /** A `?join=CODE` link: a wrong code counts as a failed guess, as on POST /api/join, and while
+   *  a client is refused there its links are ignored, or any URL would be a free guessing oracle. */
+  function joinByLink(request: IncomingMessage, response: ServerResponse, code: string): void {
+    if (deps.joinCode === undefined) return;
+    const from = request.socket.remoteAddress ?? 'unknown';
+    if (deps.authFailures.isBlocked(from)) return;
+    if (!acceptJoinCode(deps.joinCode, code, response)) deps.authFailures.recordFailure(from);
+  }
+
   /** POST /api/join {code} -> 200 {joined: true}, or 403; wrong codes count as failed guesses. */
   async function join(request: IncomingMessage, response: ServerResponse): Promise<void> {
     checkOrigin(request);
@@ -520,13 +541,19 @@ export function createRouter(deps: RouterDeps) {
   }
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = requestUrl(request);
+    if (!url) {
+      sendJson(response, 400, {
+        error: { code: 'bad-url', message: 'That URL cannot be parsed.' },
+      });
+      return;
+    }
     const { pathname } = url;
     try {
       const learner = learnerOf(request, response);
       // A workshop link (`/?join=CODE`) lets its learners in without typing the code.
       const joinLink = url.searchParams.get('join');
-      if (joinLink !== null) acceptJoinCode(deps.joinCode, joinLink, response);
+      if (joinLink !== null) joinByLink(request, response, joinLink);
       if (pathname === '/api/join') {
         if (request.method !== 'POST') throw new HttpError(405, 'method-not-allowed', 'Use POST.');
         await join(request, response);
@@ -600,8 +627,10 @@ export function createRouter(deps: RouterDeps) {
 
   function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => undefined); // a client vanishing mid-handshake is not our problem
-    const { pathname } = new URL(request.url ?? '/', 'http://localhost');
-    if (pathname === '/api/terminal') {
+    const pathname = requestUrl(request)?.pathname;
+    if (pathname === undefined) {
+      refuseUpgrade(socket, 400, 'That URL cannot be parsed');
+    } else if (pathname === '/api/terminal') {
       deps.gateway.handleUpgrade(request, socket, head);
     } else if (pathname === '/api/instructor/shadow') {
       shadow.handleUpgrade(request, socket, head);

@@ -71,6 +71,7 @@ export async function startTestApi(options: TestApiOptions): Promise<TestApi> {
   const server = createServer((request, response) => {
     void router.handleRequest(request, response);
   });
+  server.on('upgrade', router.handleUpgrade);
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

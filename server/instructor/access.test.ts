@@ -47,6 +47,11 @@ describe('instructor access', () => {
     );
   });
 
+  it('is denied, not thrown, with a cookie whose %-escapes do not decode', () => {
+    expect(instructorAccess(TOKEN, request({ cookie: `${INSTRUCTOR_COOKIE}=%` }))).toBe('denied');
+    expect(hasJoined('ROOM-42', request({ cookie: `${JOIN_COOKIE}=%E0%A4%A` }))).toBe(false);
+  });
+
   it('is granted with the right token as a bearer header or as the cookie it set', () => {
     expect(instructorAccess(TOKEN, request({ authorization: `Bearer ${TOKEN}` }))).toBe('granted');
     const reply = response();

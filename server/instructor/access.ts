@@ -16,7 +16,12 @@ export type InstructorAccess = 'disabled' | 'denied' | 'granted';
 export function readCookie(request: IncomingMessage, name: string): string | undefined {
   for (const part of (request.headers.cookie ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(value.join('='));
+    } catch {
+      return undefined; // a malformed %-escape: a value no secret of ours was written as
+    }
   }
   return undefined;
 }

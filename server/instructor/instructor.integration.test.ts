@@ -3,7 +3,7 @@
  * NESTBOX_JOIN_CODE set, a browser gets no sandbox until it has shown the code (the join API or a
  * `?join=CODE` link); the roster answers only to the instructor token.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { loadConfig } from '../config.js';
@@ -371,6 +371,75 @@ describe('broadcasting', () => {
       () => late.client.messages.filter((message) => message.type === 'broadcast').length === 3,
     );
     await registry.end(late.id);
+  });
+});
+
+describe('guessing', () => {
+  // A client address of its own (all of 127/8 is loopback), so the failures counted here are
+  // only this test's, and the other tests' client is not refused afterwards.
+  const GUESSER = '127.0.0.2';
+
+  /** A request from GUESSER: its status and the cookies it was given. */
+  async function guesserRequest(path: string, method = 'GET', body = '') {
+    return new Promise<{ status: number; cookies: string[] }>((resolve, reject) => {
+      const request = httpRequest(
+        `${base}${path}`,
+        {
+          method,
+          localAddress: GUESSER,
+          headers: { origin: ORIGIN, 'content-type': 'application/json' },
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () => {
+            resolve({
+              status: response.statusCode ?? 0,
+              cookies: response.headers['set-cookie'] ?? [],
+            });
+          });
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
+
+  /** The status a shadow upgrade from GUESSER is answered with (101 once it opens). */
+  async function shadowStatus(token: string): Promise<number> {
+    const socket = new WebSocket(`${base.replace('http', 'ws')}/api/instructor/shadow?session=x`, {
+      origin: ORIGIN,
+      localAddress: GUESSER,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return new Promise<number>((resolve) => {
+      socket.on('unexpected-response', (_request, response) => {
+        resolve(response.statusCode ?? 0);
+      });
+      socket.on('open', () => {
+        socket.close();
+        resolve(101);
+      });
+      socket.on('error', () => undefined);
+    });
+  }
+
+  it('counts wrong ?join= links and wrong shadow tokens as failed guesses, then refuses both', async () => {
+    // Half of the limit each (30 a minute): only if both count is this client refused after.
+    for (let guess = 0; guess < 15; guess++) {
+      const link = await guesserRequest(`/?join=guess-${guess}`);
+      expect(joinCookie(link.cookies)).toBe('');
+      expect(await shadowStatus(`guess-${guess}-${'x'.repeat(16)}`)).toBe(401);
+    }
+    const rightLink = await guesserRequest(`/learn/hello-sandbox?join=${JOIN_CODE}`);
+    expect(rightLink.status).toBe(200);
+    expect(joinCookie(rightLink.cookies)).toBe('');
+    expect(await shadowStatus(TOKEN)).toBe(429);
+    const join = await guesserRequest('/api/join', 'POST', JSON.stringify({ code: JOIN_CODE }));
+    expect(join.status).toBe(429);
+    // The lab's other client is not affected.
+    expect(joinCookie((await fetch(`${base}/?join=${JOIN_CODE}`)).headers.getSetCookie())).not.toBe(
+      '',
+    );
   });
 });
 

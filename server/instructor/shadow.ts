@@ -8,7 +8,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../log.js';
+import type { FailureLimiter } from '../rate-limit.js';
 import type { SessionRegistry } from '../sessions/registry.js';
+import { refuseUpgrade } from '../upgrade-refusal.js';
 import { instructorAccess } from './access.js';
 
 export interface ShadowConfig {
@@ -16,11 +18,9 @@ export interface ShadowConfig {
   allowedOrigins: readonly string[];
   /** A viewer this many bytes behind is too slow to mirror: it is disconnected. */
   maxBufferedBytes: number;
+  /** Shared with the instructor API: a wrong token here counts as a failed guess there too. */
+  authFailures: FailureLimiter;
   logger: Logger;
-}
-
-function refuse(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 export function createShadowServer(registry: SessionRegistry, config: ShadowConfig) {
@@ -29,22 +29,27 @@ export function createShadowServer(registry: SessionRegistry, config: ShadowConf
   function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const origin = request.headers.origin;
     if (!origin || !config.allowedOrigins.includes(origin)) {
-      refuse(socket, 403, 'Forbidden origin');
+      refuseUpgrade(socket, 403, 'Forbidden origin');
+      return;
+    }
+    const from = request.socket.remoteAddress ?? 'unknown';
+    if (config.authFailures.isBlocked(from)) {
+      refuseUpgrade(socket, 429, 'Too many failed attempts; wait a minute');
       return;
     }
     if (instructorAccess(config.instructorToken, request) !== 'granted') {
-      refuse(socket, 401, 'Instructor only');
+      config.authFailures.recordFailure(from);
+      refuseUpgrade(socket, 401, 'Instructor only');
       return;
     }
     const id = new URL(request.url ?? '/', 'http://localhost').searchParams.get('session') ?? '';
     const session = registry.list().find((candidate) => candidate.id === id);
     const terminal = session?.terminal(1);
     if (!session || !terminal) {
-      refuse(socket, 404, 'No such session');
+      refuseUpgrade(socket, 404, 'No such session');
       return;
     }
     server.handleUpgrade(request, socket, head, (ws) => {
-      const from = request.socket.remoteAddress ?? 'unknown';
       config.logger.info(
         { event: 'shadow-open', sessionId: session.id, from },
         'instructor shadows a session',
