@@ -38,6 +38,8 @@ export interface BroadcastSource {
 export interface AttachmentHooks {
   /** Counts output bytes sent, for metrics. */
   sentBytes?: (count: number) => void;
+  /** Told when the connection is cut off for not reading its control messages. */
+  tooSlow?: (bufferedBytes: number) => void;
   broadcasts?: BroadcastSource | undefined;
 }
 
@@ -147,8 +149,23 @@ export class Attachment {
     this.flow.acked(bytes);
   }
 
+  /**
+   * Control messages are bounded like output (sendFrame): a client that floods pings and never
+   * reads its pongs, or stops reading its stats, would otherwise pile them up in the server's
+   * memory without end. Past the same bound the client is not reading, so the connection is
+   * terminated (a close frame would only queue behind the rest); the session stays for a
+   * reconnect. Closing beats dropping: the browser never pings, and a connection that silently
+   * loses replies is worse than one that visibly ends and reconnects.
+   */
   send(message: ServerMessage): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeMessage(message));
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    const buffered = this.ws.bufferedAmount;
+    if (buffered > this.policy.maxBufferedBytes) {
+      this.hooks.tooSlow?.(buffered);
+      this.ws.terminate();
+      return;
+    }
+    this.ws.send(encodeMessage(message));
   }
 
   /** Another tab attached to the same terminal: tell this one, and let it go. */

@@ -5,14 +5,19 @@
  * leaves the session in the state the protocol says. Runs as root.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import {
   CLOSE_CODES,
+  PROTOCOL_VERSION,
   SUBPROTOCOL,
   TERMINAL_LIMITS,
+  encodeMessage,
+  type ClientMessage,
   type ServerMessage,
 } from '../../lib/protocol/index.js';
 import { loadConfig } from '../config.js';
@@ -124,6 +129,53 @@ async function attached(session: Session): Promise<Client> {
   await client.waitForMessage('ready');
   await client.waitForOutput(PROMPT);
   return client;
+}
+
+/** One masked client text frame (RFC 6455 §5.2) of a short control message. */
+function clientFrame(message: ClientMessage): Buffer {
+  const payload = Buffer.from(encodeMessage(message));
+  if (payload.length >= 126) throw new Error('clientFrame writes only short frames');
+  const mask = randomBytes(4);
+  const masked = payload.map((byte, index) => byte ^ (mask[index % 4] ?? 0));
+  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]);
+}
+
+/**
+ * A WebSocket opened by hand on a raw TCP socket, as the browser would (Origin, subprotocol,
+ * token), that says hello, reads up to `ready`, and then stops reading altogether.
+ */
+async function rawAttachedThenDeaf(session: Session): Promise<Socket> {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined); // the server resets it; the test watches 'close'
+  let received = '';
+  const read = (chunk: Buffer): void => {
+    received += chunk.toString('latin1');
+  };
+  socket.on('data', read);
+  const query = new URLSearchParams({ session: session.id, token: session.token });
+  socket.write(
+    `GET /api/terminal?${query.toString()} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+      'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n' +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n` +
+      `Sec-WebSocket-Protocol: ${SUBPROTOCOL}\r\nOrigin: ${ORIGIN}\r\n\r\n`,
+  );
+  await waitFor(() => (received.includes('\r\n\r\n') ? true : undefined), 'the upgrade');
+  expect(received).toMatch(/^HTTP\/1\.1 101 /);
+  socket.write(
+    clientFrame({
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      terminal: 1,
+      offset: 0,
+      cols: 80,
+      rows: 24,
+    }),
+  );
+  // Server frames are not masked: the JSON is there as it is.
+  await waitFor(() => (received.includes('"type":"ready"') ? true : undefined), 'ready');
+  socket.off('data', read);
+  socket.pause();
+  return socket;
 }
 
 async function newSession(): Promise<Session> {
@@ -317,6 +369,45 @@ describe('a misbehaving client', () => {
     huge.ws.send(Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 0x61), { binary: true });
     expect((await huge.waitForClose()).code).toBe(1009);
     expect(huge.output).not.toMatch(/a{100}/); // not one byte of it reached the shell
+  });
+
+  it('flooding pings while never reading is cut off within a bound; the session stays', async () => {
+    const from = logged.length;
+    const socket = await rawAttachedThenDeaf(session);
+    const gone = new Promise((resolve) => socket.once('close', resolve));
+    // Each pong is about as long as its ping, so this many MB of pings is ample to fill the
+    // kernel's buffers both ways and then the server's own bound (maxBufferedBytes) on top.
+    const floodCap = 8 * TRANSPORT_DEFAULTS.maxBufferedBytes;
+    const pings = Buffer.concat(
+      Array.from({ length: 8192 }, (_, index) => clientFrame({ type: 'ping', id: 1e15 + index })),
+    );
+    let sent = 0;
+    try {
+      while (!socket.closed && sent < floodCap) {
+        sent += pings.length;
+        if (!socket.write(pings)) {
+          await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), gone]);
+        }
+      }
+      // The server ended it within the bound, well before the flood's cap.
+      await waitFor(
+        () => (socket.closed ? true : undefined),
+        'the server to end the connection',
+        5000,
+      );
+      expect(sent).toBeLessThan(floodCap);
+    } finally {
+      socket.destroy();
+    }
+    expect(logged.slice(from)).toContainEqual(
+      expect.objectContaining({ event: 'ws-reject', reason: 'too-slow', sessionId: session.id }),
+    );
+    // Only that connection went: the session is there and works on a new one.
+    expect(session.ended).toBeUndefined();
+    const again = await attached(session);
+    again.type('echo alive-$((3*3))\r');
+    await again.waitForNewOutput(/\balive-9\r\n/);
+    await again.close();
   });
 
   it('sending a frame of exactly maxPayloadBytes is not cut off by the size limit', async () => {

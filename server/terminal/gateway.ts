@@ -37,7 +37,14 @@ export interface GatewayConfig extends AttachmentPolicy {
 }
 
 export type RejectReason =
-  'origin' | 'subprotocol' | 'auth' | 'rate-limited' | 'hello' | 'frame' | 'input-overflow';
+  | 'origin'
+  | 'subprotocol'
+  | 'auth'
+  | 'rate-limited'
+  | 'hello'
+  | 'frame'
+  | 'input-overflow'
+  | 'too-slow';
 
 /** What the gateway reports as it works (lab.ts turns it into Prometheus metrics). */
 export interface GatewayObserver {
@@ -235,6 +242,20 @@ export function createTerminalGateway(
     const attachment = new Attachment(ws, session, terminal, config, {
       sentBytes: (bytes) => {
         observer.bytesOut(bytes);
+      },
+      tooSlow: (bufferedBytes) => {
+        config.logger.warn(
+          {
+            event: 'ws-reject',
+            reason: 'too-slow',
+            sessionId: session.id,
+            terminal: hello.terminal,
+            from,
+            bufferedBytes,
+          },
+          'terminal closed: client does not read its control messages',
+        );
+        observer.rejected('too-slow');
       },
       broadcasts: config.broadcasts,
     });
