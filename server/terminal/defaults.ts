@@ -2,12 +2,16 @@
  * The transport's tuning, in one place. The figures come from design.md §5: batching at 3 ms
  * or 64 KiB, flow control at up to 256 KiB unacked, a small maximum frame.
  */
+import { MAX_TERMINALS } from '../../lib/protocol/index.js';
+
 export const TRANSPORT_DEFAULTS = {
   /** Largest frame a client may send; keystrokes and pastes are far smaller. */
   maxPayloadBytes: 64 * 1024,
   /** A client this far behind inside the socket itself is dead or hostile. */
   maxBufferedBytes: 4 * 1024 * 1024,
   helloTimeoutMs: 10_000,
+  /** A page opens one per terminal, and for a moment two while it reconnects. */
+  maxConnectionsPerSession: 2 * MAX_TERMINALS,
   heartbeatIntervalMs: 30_000,
   replayChunkBytes: 64 * 1024,
   batch: { delayMs: 3, maxBytes: 64 * 1024 },

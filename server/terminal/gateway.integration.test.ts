@@ -420,6 +420,31 @@ describe('a misbehaving client', () => {
       code: 'bad-frame',
     });
   });
+
+  it('holds at most maxConnectionsPerSession connections to one session; a closed one makes room', async () => {
+    const own = await newSession();
+    const from = logged.length;
+    const max = TRANSPORT_DEFAULTS.maxConnectionsPerSession;
+    // Connections that never say hello: each would sit for the hello timeout.
+    const silent = Array.from({ length: max }, () => new Client({ session: own, hello: false }));
+    await Promise.all(
+      silent.map((client) =>
+        waitFor(() => (client.ws.readyState === WebSocket.OPEN ? true : undefined), 'open'),
+      ),
+    );
+    expect(await new Client({ session: own }).refusedWith()).toBe(429);
+    expect(logged.slice(from)).toContainEqual(
+      expect.objectContaining({ event: 'ws-reject', reason: 'too-many-connections' }),
+    );
+    // Another session is not affected, and closing one of these makes room again.
+    (await attached(session)).ws.close();
+    await silent[0]?.close();
+    const room = await attached(own);
+    room.type('echo room-$((2*4))\r');
+    await room.waitForNewOutput(/\broom-8\r\n/);
+    await Promise.all([room, ...silent].map((client) => client.close()));
+    await own.end('ended');
+  });
 });
 
 describe('the end of a session', () => {

@@ -17,6 +17,7 @@ import type { Logger } from '../log.js';
 import type { FailureLimiter } from '../rate-limit.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import { TerminalLimitError, type Session } from '../sessions/session.js';
+import { refuseUpgrade } from '../upgrade-refusal.js';
 import { Attachment, CLOSE, type AttachmentPolicy, type BroadcastSource } from './attachment.js';
 
 export interface GatewayConfig extends AttachmentPolicy {
@@ -25,6 +26,8 @@ export interface GatewayConfig extends AttachmentPolicy {
   maxPayloadBytes: number;
   /** A client must say hello within this many ms of connecting. */
   helloTimeoutMs: number;
+  /** Connections one session may hold at once, from the upgrade until the socket is gone. */
+  maxConnectionsPerSession: number;
   /** Interval of WebSocket pings; a client that misses one is terminated. */
   heartbeatIntervalMs: number;
   /** Failed session/token guesses per client; shared with the HTTP API. */
@@ -44,7 +47,8 @@ export type RejectReason =
   | 'hello'
   | 'frame'
   | 'input-overflow'
-  | 'too-slow';
+  | 'too-slow'
+  | 'too-many-connections';
 
 /** What the gateway reports as it works (lab.ts turns it into Prometheus metrics). */
 export interface GatewayObserver {
@@ -66,13 +70,6 @@ export interface TerminalGateway {
   dispose(): Promise<void>;
 }
 
-function reject(socket: Duplex, status: number, reason: string): void {
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
-      `Content-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
-  );
-}
-
 function remoteAddress(request: IncomingMessage): string {
   return request.socket.remoteAddress ?? 'unknown';
 }
@@ -91,6 +88,17 @@ export function createTerminalGateway(
   /** The one attachment per session terminal; a newer one takes over. */
   const attachments = new Map<string, Attachment>();
   const alive = new WeakSet<WebSocket>();
+  /**
+   * Open sockets per session id. A token holder could otherwise open connections without end:
+   * each waits up to helloTimeoutMs for its hello, and one taken over by a reconnect is held by
+   * ws for up to 30 s while its close frame waits behind unread output, with its buffers.
+   */
+  const openPerSession = new Map<string, number>();
+  const release = (sessionId: string): void => {
+    const left = (openPerSession.get(sessionId) ?? 1) - 1;
+    if (left > 0) openPerSession.set(sessionId, left);
+    else openPerSession.delete(sessionId);
+  };
 
   const heartbeat = setInterval(() => {
     for (const ws of server.clients) {
@@ -116,7 +124,7 @@ export function createTerminalGateway(
         'terminal refused: origin not allowed',
       );
       observer.rejected('origin');
-      reject(socket, 403, 'Forbidden origin');
+      refuseUpgrade(socket, 403, 'Forbidden origin');
       return;
     }
     const protocols = request.headers['sec-websocket-protocol'] ?? '';
@@ -132,7 +140,7 @@ export function createTerminalGateway(
         'terminal refused: no nestbox subprotocol',
       );
       observer.rejected('subprotocol');
-      reject(socket, 400, `Subprotocol ${SUBPROTOCOL} required`);
+      refuseUpgrade(socket, 400, `Subprotocol ${SUBPROTOCOL} required`);
       return;
     }
     if (config.authFailures.isBlocked(from)) {
@@ -141,7 +149,7 @@ export function createTerminalGateway(
         'terminal refused: too many failed attempts',
       );
       observer.rejected('rate-limited');
-      reject(socket, 429, 'Too many failed attempts; wait a minute');
+      refuseUpgrade(socket, 429, 'Too many failed attempts; wait a minute');
       return;
     }
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -156,10 +164,30 @@ export function createTerminalGateway(
         'terminal refused: unknown session or wrong token',
       );
       observer.rejected('auth');
-      reject(socket, 403, 'Unknown session or wrong token');
+      refuseUpgrade(socket, 403, 'Unknown session or wrong token');
+      return;
+    }
+    if ((openPerSession.get(session.id) ?? 0) >= config.maxConnectionsPerSession) {
+      config.logger.warn(
+        {
+          event: 'ws-reject',
+          reason: 'too-many-connections',
+          status: 429,
+          sessionId: session.id,
+          from,
+        },
+        'terminal refused: too many connections to one session',
+      );
+      observer.rejected('too-many-connections');
+      refuseUpgrade(socket, 429, 'Too many connections to this session');
       return;
     }
     server.handleUpgrade(request, socket, head, (ws) => {
+      // Counted once the socket exists, so a handshake that ws refuses leaves no count behind.
+      openPerSession.set(session.id, (openPerSession.get(session.id) ?? 0) + 1);
+      ws.once('close', () => {
+        release(session.id);
+      });
       awaitHello(ws, session, from);
     });
   }
