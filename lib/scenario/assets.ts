@@ -1,5 +1,5 @@
 import { Checker, describeType } from './checker';
-import { matchGlob } from './glob';
+import { MAX_PATTERN_LENGTH, matchGlob } from './glob';
 import { member, type JsonObject } from './json';
 import { KEYS } from './keys';
 import type { AssetCopy, AssetMatch } from './types';
@@ -79,6 +79,13 @@ function readEntry(
       target.line,
       `${where} "target" is ${destination}, in ${kernelDir}, the kernel's own filesystem, ` +
         'which takes no files. Copy anywhere else, for example "target": "/usr/local/bin" or "~/".',
+    );
+    return undefined;
+  }
+  if (pattern.value.length > MAX_PATTERN_LENGTH) {
+    checker.error(
+      pattern.line,
+      `${where} "file" is ${pattern.value.length} characters long; a pattern may have at most ${MAX_PATTERN_LENGTH}.`,
     );
     return undefined;
   }

@@ -25,6 +25,13 @@ type Token =
 /** Brace alternatives multiply; past this many a pattern keeps only the first ones. */
 const MAX_ALTERNATIVES = 64;
 
+/**
+ * The longest pattern a scenario may give (assets.ts reports a longer one at its line). Parsing
+ * nests once per `{`, so this also bounds the recursion: 20 000 nested braces overflowed the
+ * stack, and the page that lists scenarios parses every one of them.
+ */
+export const MAX_PATTERN_LENGTH = 512;
+
 interface Parsed {
   alternatives: Token[][];
   end: number;
@@ -32,10 +39,16 @@ interface Parsed {
   stop: ',' | '}' | undefined;
 }
 
+/** Every head followed by every tail, up to MAX_ALTERNATIVES: built no further than kept. */
 function combine(heads: Token[][], tails: Token[][]): Token[][] {
-  return heads
-    .flatMap((head) => tails.map((tail) => [...head, ...tail]))
-    .slice(0, MAX_ALTERNATIVES);
+  const combined: Token[][] = [];
+  for (const head of heads) {
+    for (const tail of tails) {
+      if (combined.length === MAX_ALTERNATIVES) return combined;
+      combined.push([...head, ...tail]);
+    }
+  }
+  return combined;
 }
 
 /** The tokens of `pattern` from `start`, inside `depth` braces; braces become alternatives. */
@@ -53,7 +66,7 @@ function parseSequence(pattern: string, start: number, depth: number): Parsed {
       let next = i + 1;
       for (;;) {
         const option = parseSequence(pattern, next, depth + 1);
-        options.push(...option.alternatives);
+        options.push(...option.alternatives.slice(0, MAX_ALTERNATIVES - options.length));
         next = option.end + 1;
         // An unclosed `{` runs to the end of the pattern.
         if (option.stop !== ',') break;

@@ -383,6 +383,28 @@ describe('assets', () => {
     ]);
   });
 
+  it('refuses a pattern longer than the limit at its line, however deep or wide its braces', () => {
+    const deep = `${'{'.repeat(20_000)}app.py${'}'.repeat(20_000)}`;
+    const wide = `{${Array(50_000).fill('app.py').join(',')}}`.repeat(2);
+    const { result, source } = withAssets([
+      { file: deep, target: '~/' },
+      { file: wide, target: '~/' },
+    ]);
+    expect(errorsOf(result).map(({ line, message }) => [line, message])).toEqual([
+      [lineOf(source, '{{{'), expect.stringMatching(/is 40006 characters long; .* at most 512/)],
+      [lineOf(source, '{app.py,'), expect.stringMatching(/is 700002 characters long/)],
+    ]);
+    // The longest allowed one, nested or wide, is parsed at once.
+    const nested = `${'{'.repeat(250)}app.py${'}'.repeat(250)}`;
+    const braces = '{app.py,app.py,app.py,x}'.repeat(21);
+    expect(scenarioOf(withAssets([{ file: nested, target: '~/' }]).result).assets).toHaveLength(1);
+    expect(braces.length).toBeLessThanOrEqual(512);
+    const unmatched = errorsOf(withAssets([{ file: braces, target: '~/' }]).result);
+    expect(unmatched.map(({ message }) => message)).toEqual([
+      expect.stringMatching(/matches no file/),
+    ]);
+  });
+
   it('reports each mistake at its line, and ignores other machines with a warning', () => {
     const { result, source } = withAssets(
       [
