@@ -150,6 +150,14 @@ describe('session actions', () => {
     expect(ended.status).toBe(200);
     const gone = await fetch(`${base}/api/sessions/${id}`, { headers: auth });
     expect(gone.status).toBe(403);
+    // A page that keeps asking about its own ended session is not guessing: more than the 30
+    // failed guesses a minute, and its address (maybe a whole classroom's NAT) is not refused.
+    for (let ask = 0; ask < 40; ask++) {
+      const again = await fetch(`${base}/api/sessions/${id}/background`, { headers: auth });
+      expect(again.status).toBe(403);
+      expect(await again.json()).toMatchObject({ error: { code: 'session-ended' } });
+    }
+    expect((await post('/api/sessions/no-such-session/extend', '', auth)).status).toBe(403);
   });
 });
 
@@ -238,6 +246,36 @@ describe('POST /api/sessions/:id/verify', () => {
       (await post(`/api/sessions/${id}/verify`, '{"step":2}', { authorization: 'Bearer x' }))
         .status,
     ).toBe(403);
+    await registry.end(id);
+  });
+
+  it('runs one check at a time per session: the same step shares it, another is refused', async () => {
+    const { body } = await post('/api/sessions', '{"scenario":"linux-namespaces"}');
+    const id = body.sessionId as string;
+    const auth = { authorization: `Bearer ${body.token as string}` };
+    const session = registry.authenticate(id, body.token as string);
+    // The learner is root in the sandbox: a slow mktemp (which every check's wrapper runs)
+    // keeps each check going for 2 s, and counts the checks that ran.
+    await session?.exec([
+      '/bin/sh',
+      '-c',
+      'mv /usr/bin/mktemp /usr/bin/mktemp.real && ' +
+        `printf '#!/bin/sh\\necho run >> /tmp/checks\\nsleep 2\\nexec /usr/bin/mktemp.real "$@"\\n' ` +
+        '> /usr/bin/mktemp && chmod 755 /usr/bin/mktemp',
+    ]);
+    const same = [1, 2, 3].map(() => post(`/api/sessions/${id}/verify`, '{"step":1}', auth));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const other = await post(`/api/sessions/${id}/verify`, '{"step":2}', auth);
+    expect(other.status).toBe(429);
+    expect(errorMessage(other.body)).toMatch(/another step is still running/);
+    const results = await Promise.all(same);
+    expect(results.map((result) => result.status)).toEqual([200, 200, 200]);
+    expect(new Set(results.map((result) => JSON.stringify(result.body))).size).toBe(1);
+    const runs = async () => (await session?.exec(['/bin/cat', '/tmp/checks']))?.stdout;
+    expect(await runs()).toBe('run\n');
+    // Once it is done, the next check runs.
+    expect((await post(`/api/sessions/${id}/verify`, '{"step":2}', auth)).status).toBe(200);
+    expect(await runs()).toBe('run\nrun\n');
     await registry.end(id);
   });
 });

@@ -32,7 +32,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from './log.js';
 import type { FailureLimiter } from './rate-limit.js';
 import { loadScenario } from './scenarios/catalog.js';
-import { runVerify } from './scenarios/runtime.js';
+import { runVerify, type VerifyResult } from './scenarios/runtime.js';
 import { LessonRuntime } from './scenarios/lesson-runtime.js';
 import type { Session } from './sessions/session.js';
 import type { Scenario } from '../lib/scenario/index.js';
@@ -132,12 +132,29 @@ export function createRouter(deps: RouterDeps) {
   });
   /** Assets, background and foreground scripts of each live session's scenario. */
   const lessons = new LessonRuntime(deps.scenariosDir);
+  /**
+   * The check running in each session, by session id: one at a time. Each is a `crun exec` on
+   * the host holding up to 2 MiB of output for up to 15 s, so parallel requests would start host
+   * processes and buffers without end. A request for the same step shares the running one.
+   */
+  const checksRunning = new Map<string, { step: number; result: Promise<VerifyResult> }>();
 
   /** Browsers always send Origin on POST: a foreign page must not act for our learners. */
   function checkOrigin(request: IncomingMessage): void {
     const origin = request.headers.origin;
     if (origin !== undefined && !deps.allowedOrigins.includes(origin)) {
       throw new HttpError(403, 'forbidden-origin', 'This origin may not use the lab.');
+    }
+  }
+
+  /** In workshop mode, only browsers that showed the join code may start or record anything. */
+  function requireJoined(request: IncomingMessage): void {
+    if (!hasJoined(deps.joinCode, request)) {
+      throw new HttpError(
+        403,
+        'join-code-required',
+        'This lab is running a workshop: enter its join code at /join first.',
+      );
     }
   }
 
@@ -148,13 +165,7 @@ export function createRouter(deps: RouterDeps) {
     learner: string,
   ): Promise<void> {
     checkOrigin(request);
-    if (!hasJoined(deps.joinCode, request)) {
-      throw new HttpError(
-        403,
-        'join-code-required',
-        'This lab is running a workshop: enter its join code at /join first.',
-      );
-    }
+    requireJoined(request);
     const body = await readJsonBody(request);
     const scenario =
       typeof body === 'object' && body !== null && 'scenario' in body ? body.scenario : undefined;
@@ -212,6 +223,9 @@ export function createRouter(deps: RouterDeps) {
     }
     const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
     const session = deps.registry.authenticate(id, token);
+    if (!session && deps.registry.wasEnded(id)) {
+      throw new HttpError(403, 'session-ended', 'This session has ended.');
+    }
     if (!session) {
       deps.authFailures.recordFailure(client);
       throw new HttpError(403, 'forbidden', 'Unknown session or wrong token.');
@@ -273,6 +287,8 @@ export function createRouter(deps: RouterDeps) {
     if (request.method !== 'POST')
       throw new HttpError(405, 'method-not-allowed', 'Use GET or POST.');
     checkOrigin(request);
+    // A workshop's progress is its learners' only: the instructor exports it.
+    requireJoined(request);
     const body = await readJsonBody(request);
     const { scenario, step, finished } = (
       typeof body === 'object' && body !== null ? body : {}
@@ -350,9 +366,28 @@ export function createRouter(deps: RouterDeps) {
       sendJson(response, 200, { passed: true, hint: '' });
       return;
     }
-    const result = await runVerify(session, page.scripts.verify, {
-      legacyDone: scenario.legacyVerify,
-    });
+    const running = checksRunning.get(session.id);
+    if (running !== undefined && running.step !== step) {
+      throw new HttpError(
+        429,
+        'check-running',
+        'A check of another step is still running; try again when it is done.',
+      );
+    }
+    let result: VerifyResult;
+    if (running !== undefined) {
+      result = await running.result;
+    } else {
+      const started = runVerify(session, page.scripts.verify, {
+        legacyDone: scenario.legacyVerify,
+      });
+      checksRunning.set(session.id, { step: step as number, result: started });
+      try {
+        result = await started;
+      } finally {
+        checksRunning.delete(session.id);
+      }
+    }
     deps.onVerify?.(result.passed);
     deps.logger.info(
       {

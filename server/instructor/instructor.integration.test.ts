@@ -111,6 +111,15 @@ function joinCookie(cookies: string[]): string {
 }
 
 describe('workshop mode', () => {
+  it('records progress only for a browser that has shown the join code', async () => {
+    const progress = { scenario: 'hello-sandbox', finished: true };
+    const stranger = await post('/api/progress', progress);
+    expect(stranger.status).toBe(403);
+    expect(stranger.json.error?.code).toBe('join-code-required');
+    const cookie = joinCookie((await post('/api/join', { code: JOIN_CODE })).cookies);
+    expect((await post('/api/progress', progress, cookie)).status).toBe(200);
+  });
+
   it('refuses a session to a browser that has not shown the join code', async () => {
     const { status, json } = await post('/api/sessions', { scenario: 'hello-sandbox' });
     expect(status).toBe(403);

@@ -38,8 +38,17 @@ function randomId(bytes: number): string {
   return randomBytes(bytes).toString('base64url');
 }
 
+/** Ended session ids kept for wasEnded: about 40 bytes each. */
+const MAX_ENDED_REMEMBERED = 10_000;
+
 export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
+  /**
+   * Ids of sessions that ended lately, oldest first, at most MAX_ENDED_REMEMBERED. A page that
+   * still asks about its own ended session is not guessing: it must not use up the failed
+   * guesses of its address, which a classroom behind one NAT shares.
+   */
+  private readonly endedIds = new Set<string>();
   /** Sessions being started, per client: a burst of requests must not slip past the caps. */
   private readonly starting = new Map<string, number>();
   private startingTotal = 0;
@@ -108,6 +117,11 @@ export class SessionRegistry {
     this.sessions.set(session.id, session);
     session.onEnd((reason) => {
       this.sessions.delete(session.id);
+      this.endedIds.add(session.id);
+      if (this.endedIds.size > MAX_ENDED_REMEMBERED) {
+        const oldest = this.endedIds.values().next().value;
+        if (oldest !== undefined) this.endedIds.delete(oldest);
+      }
       this.config.observer?.ended?.(session, reason);
     });
     // Hand out only a shell that is up: a sandbox that fails to start is an error now, not a
@@ -129,6 +143,11 @@ export class SessionRegistry {
   authenticate(id: string, token: string): Session | undefined {
     const session = this.sessions.get(id);
     return session && sameSecret(session.token, token) ? session : undefined;
+  }
+
+  /** Whether this id was a session that has ended lately (its id alone is a 128-bit secret). */
+  wasEnded(id: string): boolean {
+    return this.endedIds.has(id);
   }
 
   /** Every live session, for the instructor's roster. */

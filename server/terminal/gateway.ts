@@ -153,12 +153,11 @@ export function createTerminalGateway(
       return;
     }
     const url = new URL(request.url ?? '/', 'http://localhost');
-    const session = registry.authenticate(
-      url.searchParams.get('session') ?? '',
-      url.searchParams.get('token') ?? '',
-    );
+    const id = url.searchParams.get('session') ?? '';
+    const session = registry.authenticate(id, url.searchParams.get('token') ?? '');
     if (!session) {
-      config.authFailures.recordFailure(from);
+      // A page reconnecting to its own ended session is not guessing.
+      if (!registry.wasEnded(id)) config.authFailures.recordFailure(from);
       config.logger.warn(
         { event: 'ws-reject', reason: 'auth', status: 403, from },
         'terminal refused: unknown session or wrong token',

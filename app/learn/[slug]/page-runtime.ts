@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import type { ExecDetail } from './LessonActions';
 import { useLessonSession } from './session-context';
 import {
+  SessionRequestError,
   backgroundStates,
   openPage,
   type BackgroundStates,
@@ -83,7 +84,12 @@ export function usePageRuntime(index: number): PageRuntime {
         (states) => {
           if (!abort.signal.aborted) setKnown({ session: grant.sessionId, pages: states });
         },
-        () => undefined, // the next tick asks again; a gone session shows in the terminal
+        (error: unknown) => {
+          // A gone session answers 403 for good, and each one counts against this address's
+          // failed guesses (shared with every learner behind the same NAT): stop asking. Other
+          // failures are asked again at the next tick; a gone session shows in the terminal.
+          if (error instanceof SessionRequestError && error.gone) clearInterval(timer);
+        },
       );
     }, POLL_MS);
     return () => {
