@@ -366,28 +366,22 @@ export function createRouter(deps: RouterDeps) {
       sendJson(response, 200, { passed: true, hint: '' });
       return;
     }
-    const running = checksRunning.get(session.id);
-    if (running !== undefined && running.step !== step) {
+    let check = checksRunning.get(session.id);
+    if (check !== undefined && check.step !== step) {
       throw new HttpError(
         429,
         'check-running',
         'A check of another step is still running; try again when it is done.',
       );
     }
-    let result: VerifyResult;
-    if (running !== undefined) {
-      result = await running.result;
-    } else {
-      const started = runVerify(session, page.scripts.verify, {
+    if (check === undefined) {
+      const result = runVerify(session, page.scripts.verify, {
         legacyDone: scenario.legacyVerify,
-      });
-      checksRunning.set(session.id, { step: step as number, result: started });
-      try {
-        result = await started;
-      } finally {
-        checksRunning.delete(session.id);
-      }
+      }).finally(() => checksRunning.delete(session.id));
+      check = { step: step as number, result };
+      checksRunning.set(session.id, check);
     }
+    const result = await check.result;
     deps.onVerify?.(result.passed);
     deps.logger.info(
       {

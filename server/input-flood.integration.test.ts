@@ -9,8 +9,9 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { liveBytes } from '../bench/terminal/memory.js';
 import { NestboxClient } from '../bench/terminal/transports.js';
-import { PROTOCOL_VERSION, SUBPROTOCOL, encodeMessage } from '../lib/protocol/index.js';
+import { SUBPROTOCOL, encodeMessage } from '../lib/protocol/index.js';
 import { labForThisFile } from './test-lab.js';
+import { helloMessage } from './terminal/test-client.js';
 
 const ORIGIN = 'http://flood.nestbox.test';
 const { lab } = labForThisFile({
@@ -68,16 +69,7 @@ async function rawTerminal(): Promise<{
     tail = (tail + data.toString('latin1')).slice(-TAIL_CHARS);
     ws.send(encodeMessage({ type: 'ack', bytes: data.length }));
   });
-  ws.send(
-    encodeMessage({
-      type: 'hello',
-      version: PROTOCOL_VERSION,
-      terminal: 1,
-      offset: 0,
-      cols: 80,
-      rows: 24,
-    }),
-  );
+  ws.send(encodeMessage(helloMessage()));
   return { ws, id: sessionId, token, tail: () => tail };
 }
 

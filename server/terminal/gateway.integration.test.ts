@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import {
   CLOSE_CODES,
-  PROTOCOL_VERSION,
   SUBPROTOCOL,
   TERMINAL_LIMITS,
   encodeMessage,
@@ -28,7 +27,7 @@ import { collectingLogger } from '../test-log.js';
 import { createTerminalGateway, type TerminalGateway } from './gateway.js';
 import { AUTH_FAILURE_DEFAULTS, TRANSPORT_DEFAULTS } from './defaults.js';
 import { FailureLimiter } from '../rate-limit.js';
-import { TestClient, waitFor, type TestClientOptions } from './test-client.js';
+import { TestClient, helloMessage, waitFor, type TestClientOptions } from './test-client.js';
 
 const ORIGIN = 'http://allowed.test';
 const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -161,16 +160,7 @@ async function rawAttachedThenDeaf(session: Session): Promise<Socket> {
   );
   await waitFor(() => (received.includes('\r\n\r\n') ? true : undefined), 'the upgrade');
   expect(received).toMatch(/^HTTP\/1\.1 101 /);
-  socket.write(
-    clientFrame({
-      type: 'hello',
-      version: PROTOCOL_VERSION,
-      terminal: 1,
-      offset: 0,
-      cols: 80,
-      rows: 24,
-    }),
-  );
+  socket.write(clientFrame(helloMessage()));
   // Server frames are not masked: the JSON is there as it is.
   await waitFor(() => (received.includes('"type":"ready"') ? true : undefined), 'ready');
   socket.off('data', read);

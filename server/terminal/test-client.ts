@@ -13,6 +13,11 @@ import {
   type ServerMessage,
 } from '../../lib/protocol/index.js';
 
+/** The hello a browser sends first: this terminal, output from this offset, an 80x24 screen. */
+export function helloMessage(terminal = 1, offset = 0): ClientMessage {
+  return { type: 'hello', version: PROTOCOL_VERSION, terminal, offset, cols: 80, rows: 24 };
+}
+
 /** Polls `probe` until it returns a value; throws naming `what` after `timeoutMs`. */
 export async function waitFor<T>(
   probe: () => T | undefined,
@@ -80,14 +85,7 @@ export class TestClient {
     this.ws.on('error', () => undefined);
     this.ws.on('open', () => {
       if (options.hello === false) return;
-      this.send({
-        type: 'hello',
-        version: PROTOCOL_VERSION,
-        terminal: options.terminal ?? 1,
-        offset: options.offset ?? 0,
-        cols: 80,
-        rows: 24,
-      });
+      this.send(helloMessage(options.terminal, options.offset));
     });
     this.ws.on('message', (data: Buffer, isBinary) => {
       if (isBinary) {

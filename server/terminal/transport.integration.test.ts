@@ -6,12 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import {
-  CLOSE_CODES,
-  PROTOCOL_VERSION,
-  SUBPROTOCOL,
-  encodeMessage,
-} from '../../lib/protocol/index.js';
+import { CLOSE_CODES, SUBPROTOCOL, encodeMessage } from '../../lib/protocol/index.js';
 import { loadConfig } from '../config.js';
 import { openSandboxHost, type SandboxHost } from '../sandbox/index.js';
 import { SessionLimitError, SessionRegistry } from '../sessions/registry.js';
@@ -21,7 +16,7 @@ import { collectingLogger } from '../test-log.js';
 import { createTerminalGateway, type TerminalGateway } from './gateway.js';
 import { AUTH_FAILURE_DEFAULTS, TRANSPORT_DEFAULTS } from './defaults.js';
 import { FailureLimiter } from '../rate-limit.js';
-import { TestClient, waitFor, type TestClientOptions } from './test-client.js';
+import { TestClient, helloMessage, waitFor, type TestClientOptions } from './test-client.js';
 
 const ORIGIN = 'http://lab.test';
 const ESC = String.fromCharCode(0x1b);
@@ -322,16 +317,7 @@ describe('the heartbeat', () => {
       );
       ws.on('error', () => undefined);
       await new Promise((resolve) => ws.once('open', resolve));
-      ws.send(
-        encodeMessage({
-          type: 'hello',
-          version: PROTOCOL_VERSION,
-          terminal: 1,
-          offset: 0,
-          cols: 80,
-          rows: 24,
-        }),
-      );
+      ws.send(encodeMessage(helloMessage()));
       await waitFor(() => (quick.connections === 1 ? true : undefined), 'the connection');
       // A frozen client: its socket reads nothing, so no pong ever goes back.
       ws.pause();
